@@ -1,0 +1,32 @@
+"""microgrid: a scalar autograd engine for learning backpropagation, one chain-rule step at a time.
+
+>>> from microgrid import Value
+>>> x = Value(2.0, label="x")
+>>> y = x * x + 3 * x
+>>> y.backward()
+>>> x.grad
+7.0
+"""
+
+from microgrid._grad_mode import is_grad_enabled, no_grad, scope
+from microgrid._version import __version__
+from microgrid.engine import Value, max, min
+from microgrid.gradcheck import GradcheckResult, gradcheck, numerical_gradient
+from microgrid.graph import BackwardStep, Contribution, backward_steps, topological_order
+
+__all__ = [
+    "BackwardStep",
+    "Contribution",
+    "GradcheckResult",
+    "Value",
+    "__version__",
+    "backward_steps",
+    "gradcheck",
+    "is_grad_enabled",
+    "max",
+    "min",
+    "no_grad",
+    "numerical_gradient",
+    "scope",
+    "topological_order",
+]

@@ -1,0 +1,1 @@
+"""Subcommands of the ``microgrid`` CLI, one module each (``add_parser`` + ``run``)."""
