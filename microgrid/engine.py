@@ -15,12 +15,11 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterator
-from typing import Union
 
 from microgrid import _grad_mode as _mode
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number = int | float
+Operand = "Value | int | float"
 
 _new = object.__new__
 # exp(x) overflows a float for x above log(max float) ~ 709.78.
@@ -84,9 +83,7 @@ class Value:
         return self.data
 
     def __bool__(self) -> bool:
-        raise TypeError(
-            "a Value has no truth value (it is a graph node); compare v.data instead"
-        )
+        raise TypeError("a Value has no truth value (it is a graph node); compare v.data instead")
 
     def _repr_svg_(self) -> str:
         """Jupyter display: the graph rooted here, drawn by ``viz`` (imported lazily)."""
@@ -242,7 +239,7 @@ class Value:
         return _result(alpha * (e - 1.0), (self,), (alpha * e,), "elu")
 
     def softplus(self) -> Value:
-        """ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|); d/dx = sigmoid(x). Never overflows."""
+        """ln(1 + e^x) as max(x, 0) + ln(1 + e^-|x|); d/dx = sigmoid(x). Never overflows."""
         x = self.data
         e = math.exp(-abs(x))
         out = max(x, 0.0) + math.log1p(e)

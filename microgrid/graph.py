@@ -75,7 +75,7 @@ class Contribution:
 
 @dataclass(frozen=True)
 class BackwardStep:
-    """Processing one node in the backward pass: its (now final) gradient, pushed to its operands."""
+    """One node of the backward pass: its (now final) gradient, pushed to its operands."""
 
     index: int
     node: Value
