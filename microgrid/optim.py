@@ -1,0 +1,301 @@
+"""Optimizers: the rules that turn each parameter's ``grad`` into a step, from plain SGD to Adam.
+
+Every optimizer holds a list of parameters (Values) and, for each one *in that order*, a small
+state dict (velocity, running averages). ``step()`` reads ``p.grad`` and rewrites ``p.data`` under
+``no_grad``, so updates never enter a graph; ``zero_grad()`` clears the grads before the next
+backward pass. The loop the seeds describe is then::
+
+    optimizer.zero_grad()
+    loss = ...            # forward pass
+    loss.backward()       # backward pass
+    optimizer.step()      # theta = theta - lr * (something made of the gradient)
+
+Conventions follow ``torch.optim`` (and the tests check every optimizer against it to 1e-9 in
+float64). Where textbooks and libraries write a formula differently, the docstrings say so.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+
+from microgrid._grad_mode import no_grad
+from microgrid.engine import Value
+
+__all__ = ["SGD", "Adagrad", "Adam", "Optimizer", "RMSprop"]
+
+
+def _hyper(name: str, value: object, *, low: float = 0.0, below: float | None = None) -> float:
+    """Check one hyperparameter: a finite real number, ``low <= value`` (and ``< below``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low:g}, got {value!r}")
+    if below is not None and value >= below:
+        raise ValueError(f"{name} must be < {below:g}, got {value!r}")
+    return value
+
+
+class Optimizer:
+    """Base class: the parameter list, per-parameter state, ``lr``, ``step()``, ``zero_grad()``.
+
+    Subclasses implement ``_update(p, g, state) -> new data`` for one parameter with gradient ``g``
+    (weight decay already added). ``state`` is that parameter's own dict, kept in
+    ``self.state[i]`` for ``self.params[i]``.
+    """
+
+    def __init__(self, params: Iterable[Value], lr: float, weight_decay: float = 0.0) -> None:
+        if isinstance(params, Value):
+            raise TypeError(
+                "params must be a list of Values (e.g. model.parameters()), not one Value"
+            )
+        try:
+            params = list(params)
+        except TypeError:
+            raise TypeError(
+                f"params must be an iterable of Values, got {type(params).__name__}"
+            ) from None
+        if not params:
+            raise ValueError("optimizer got an empty parameter list: there is nothing to train")
+        seen: dict[int, int] = {}
+        for i, p in enumerate(params):
+            if not isinstance(p, Value):
+                raise TypeError(f"params[{i}] is a {type(p).__name__}, not a Value: {p!r}")
+            if id(p) in seen:
+                raise ValueError(
+                    f"params[{i}] is the same Value as params[{seen[id(p)]}]: "
+                    "it would be updated twice per step"
+                )
+            seen[id(p)] = i
+        self.params: list[Value] = params
+        self.lr = lr
+        self.weight_decay = _hyper("weight_decay", weight_decay)
+        #: One dict per parameter, in the order of ``params``.
+        self.state: list[dict[str, float]] = [{} for _ in params]
+        #: Number of ``step()`` calls so far (Adam's bias correction uses it).
+        self.steps = 0
+
+    @property
+    def lr(self) -> float:
+        """The learning rate (step size). Schedules rewrite it between steps."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _hyper("lr", value)
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0.0 (grads accumulate across backward passes)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        """Update every parameter once from its current ``grad``.
+
+        Refuses (changing nothing) when a gradient is NaN or infinite, naming the parameter.
+        With ``weight_decay`` alpha, the gradient first gets ``alpha * w`` added: for plain SGD
+        this is the seed's shrink ``w = (1 - lr*alpha) w - lr * dJ/dw``.
+        """
+        for i, p in enumerate(self.params):
+            if not math.isfinite(p.grad):
+                name = f" ({p.label!r})" if p.label else ""
+                raise FloatingPointError(
+                    f"gradient of params[{i}]{name} is {p.grad!r}: refusing to step "
+                    "(lower the learning rate or check the loss for log(0) / overflow)"
+                )
+        self.steps += 1
+        wd = self.weight_decay
+        with no_grad():
+            for p, state in zip(self.params, self.state):
+                g = p.grad + wd * p.data if wd else p.grad
+                p.data = self._update(p.data, g, state)
+
+    def _update(self, w: float, g: float, state: dict[str, float]) -> float:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(<{len(self.params)} params>, lr={self.lr:g})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum and weight decay.
+
+    Vanilla (momentum 0): ``w = w - lr * g``, the seed's theta = theta - alpha * grad J.
+
+    Momentum mu (torch's form, dampening d, default 0)::
+
+        b = g                          (first step)
+        b = mu * b + (1 - d) * g       (later steps)
+        w = w - lr * b                 (or, Nesterov: w = w - lr * (g + mu * b))
+
+    The seed writes momentum as ``v = mu*v - lr*dx; x = x + v``. With a constant lr the two are
+    the same trajectory (v = -lr * b); they differ only when lr changes mid-run, where torch's
+    form applies the new lr to the whole velocity at once. The seed's Nesterov "look-ahead"
+    (gradient at x + mu*v) is written here, as in torch, in the equivalent re-parameterized form
+    that needs only the gradient at the current point: the value held in ``w`` is then the
+    seed's look-ahead point x + mu*v (the tests check exactly that).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        dampening: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.momentum = _hyper("momentum", momentum, below=1.0)
+        self.dampening = _hyper("dampening", dampening, below=1.0)
+        if not isinstance(nesterov, bool):
+            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
+        if nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
+            raise ValueError("nesterov=True needs momentum > 0 and dampening = 0")
+        self.nesterov = nesterov
+
+    def _update(self, w: float, g: float, state: dict[str, float]) -> float:
+        mu = self.momentum
+        if mu == 0.0:
+            return w - self.lr * g
+        if "momentum_buffer" in state:
+            b = mu * state["momentum_buffer"] + (1.0 - self.dampening) * g
+        else:
+            b = g
+        state["momentum_buffer"] = b
+        direction = g + mu * b if self.nesterov else b
+        return w - self.lr * direction
+
+
+class Adagrad(Optimizer):
+    """Adagrad: each parameter's step shrinks with the sum of its squared gradients so far.
+
+    ::
+
+        G = G + g^2                     (G starts at initial_accumulator_value)
+        w = w - lr * g / (sqrt(G) + eps)
+
+    eps sits *outside* the square root, as in the seed (``np.sqrt(cache) + eps``) and torch
+    (eps 1e-10); Keras puts it the same place but defaults eps to 1e-7 and G0 to 0.1.
+    Directions with large gradients slow down first ("由快到慢").
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 0.01,
+        eps: float = 1e-10,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.eps = _hyper("eps", eps)
+        self.initial_accumulator_value = _hyper(
+            "initial_accumulator_value", initial_accumulator_value
+        )
+        for state in self.state:
+            state["sum"] = self.initial_accumulator_value
+
+    def _update(self, w: float, g: float, state: dict[str, float]) -> float:
+        state["sum"] = total = state["sum"] + g * g
+        denom = math.sqrt(total) + self.eps
+        if denom == 0.0:  # g was 0 and nothing accumulated yet, with eps = 0: no step
+            return w
+        return w - self.lr * g / denom
+
+
+class RMSprop(Optimizer):
+    """RMSprop: like Adagrad, but the squared gradients are a running average that forgets.
+
+    ::
+
+        s = alpha * s + (1 - alpha) * g^2          (s starts at 0)
+        w = w - lr * g / (sqrt(s) + eps)
+
+    With ``momentum`` mu: ``b = mu * b + g / (sqrt(s) + eps); w = w - lr * b``. With
+    ``centered=True`` the mean gradient m (a running average too) is removed:
+    ``sqrt(s - m^2)``. Conventions vary: torch (followed here) uses alpha = 0.99, eps = 1e-8
+    outside the root; Keras calls alpha ``rho`` with default 0.9 and eps 1e-7.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.alpha = _hyper("alpha", alpha, below=1.0)
+        self.eps = _hyper("eps", eps)
+        self.momentum = _hyper("momentum", momentum, below=1.0)
+        if not isinstance(centered, bool):
+            raise TypeError(f"centered must be True or False, got {centered!r}")
+        self.centered = centered
+
+    def _update(self, w: float, g: float, state: dict[str, float]) -> float:
+        a = self.alpha
+        state["square_avg"] = s = a * state.get("square_avg", 0.0) + (1.0 - a) * g * g
+        if self.centered:
+            state["grad_avg"] = m = a * state.get("grad_avg", 0.0) + (1.0 - a) * g
+            s = max(s - m * m, 0.0)  # >= 0 in exact arithmetic; guard rounding
+        denom = math.sqrt(s) + self.eps
+        if denom == 0.0:
+            step = 0.0
+        else:
+            step = g / denom
+        if self.momentum:
+            buf = self.momentum * state.get("momentum_buffer", 0.0) + step
+            state["momentum_buffer"] = step = buf
+        return w - self.lr * step
+
+
+class Adam(Optimizer):
+    """Adam: momentum (first moment m) plus RMSprop (second moment v), both bias-corrected.
+
+    At step t (t = 1, 2, ...)::
+
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g^2
+        m_hat = m / (1 - beta1^t)        v_hat = v / (1 - beta2^t)
+        w = w - lr * m_hat / (sqrt(v_hat) + eps)
+
+    The seed's table leaves out the bias correction (m and v start at 0, so early steps would be
+    too small). eps goes outside the root of v_hat, as in torch and the Adam paper; Keras adds
+    it to sqrt(v_hat) too, with eps 1e-7.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr, weight_decay)
+        try:
+            beta1, beta2 = betas
+        except (TypeError, ValueError):
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+        self.betas = (_hyper("beta1", beta1, below=1.0), _hyper("beta2", beta2, below=1.0))
+        self.eps = _hyper("eps", eps)
+
+    def _update(self, w: float, g: float, state: dict[str, float]) -> float:
+        b1, b2 = self.betas
+        t = self.steps
+        state["exp_avg"] = m = b1 * state.get("exp_avg", 0.0) + (1.0 - b1) * g
+        state["exp_avg_sq"] = v = b2 * state.get("exp_avg_sq", 0.0) + (1.0 - b2) * g * g
+        m_hat = m / (1.0 - b1**t)
+        v_hat = v / (1.0 - b2**t)
+        denom = math.sqrt(v_hat) + self.eps
+        if denom == 0.0:
+            return w
+        return w - self.lr * m_hat / denom
