@@ -1,0 +1,198 @@
+"""HTML-like labels for Graphviz, built so that label text is always data and never DOT.
+
+Every piece of user text (a Value's label, a scope name, a caption) goes through
+``escape_line``: ``& < > "`` become entities, control characters become visible symbols, and
+newlines become ``<BR/>`` line breaks. Inside an HTML-like label Graphviz reads only tags and
+entities, so no text, however hostile (quotes, braces, ``|``, ``<TD>``, backslashes), can end the
+label, add an attribute or open a record port. ``display_lines(text)`` says, line by line, what
+the picture shows for ``text``; the tests compare it with the rendered SVG.
+
+Numbers use ``fmt_number``: a fixed width, so a node keeps its size while gradients fill in
+(important for stepper frames whose layout is pinned).
+"""
+
+from __future__ import annotations
+
+import math
+
+from viz import style
+
+#: Width, in characters, of every number drawn (padded on the left with no-break spaces).
+NUMBER_WIDTH = 9
+
+_NBSP = "\u00a0"
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+
+
+def fmt_number(x: float, width: int = NUMBER_WIDTH) -> str:
+    """A number as exactly ``width`` characters: 4 decimals in a normal range, else scientific.
+
+    ``0.5 -> '    0.5000'``, ``-1234567.0 -> '-1.235e+06'``, ``nan``/``inf`` spelled out. Drawn in a
+    monospace font, so every number takes the same room.
+    """
+    if math.isnan(x):
+        text = "nan"
+    elif math.isinf(x):
+        text = "inf" if x > 0 else "-inf"
+    elif x == 0.0 or 1e-3 <= abs(x) < 1e5:
+        text = f"{x:.4f}"
+        if text in ("-0.0000", "0.0000") and x != 0.0:
+            text = f"{x:.2e}"
+        elif text == "-0.0000":
+            text = "0.0000"
+    else:
+        text = f"{x:.2e}"
+    return text.rjust(width, _NBSP)
+
+
+def short_number(x: float) -> str:
+    """A constant as a learner would write it: ``2``, ``0.5``, ``1e-08`` (no padding)."""
+    if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.6g}"
+
+
+def _visible_char(ch: str) -> str:
+    """Map one character to what the picture shows: control characters as visible symbols."""
+    code = ord(ch)
+    if ch == "\t":
+        return "    "
+    if code < 0x20:
+        return chr(0x2400 + code)  # Unicode "control pictures": NUL -> U+2400, and so on
+    if code == 0x7F:
+        return "\u2421"
+    if 0x80 <= code < 0xA0 or 0xD800 <= code < 0xE000 or code in (0xFFFE, 0xFFFF):
+        return "\ufffd"  # C1 controls and lone surrogates cannot be drawn (or encoded)
+    return ch
+
+
+def display_lines(text: str) -> list[str]:
+    """What the picture shows for ``text``: one string per line (split at any line break)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return ["".join(_visible_char(ch) for ch in line) for line in lines]
+
+
+def escape_line(line: str) -> str:
+    """One display line as HTML-label text: entities for markup characters, spaces kept."""
+    out = []
+    for ch in line:
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch == " ":
+            out.append("&#160;")  # Graphviz keeps runs of no-break spaces; plain ones may merge
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def escape_text(text: str) -> str:
+    """Any text as HTML-label content: escaped, control characters visible, newlines ``<BR/>``."""
+    return "<BR/>".join(escape_line(line) for line in display_lines(text))
+
+
+def html(content: str) -> str:
+    """Wrap finished HTML-label content for the ``graphviz`` package (``<...>`` means HTML)."""
+    return f"<{content}>"
+
+
+def _font(text: str, *, color: str | None = None, size: float | None = None, face=None) -> str:
+    attrs = []
+    if face:
+        attrs.append(f'FACE="{face}"')
+    if color:
+        attrs.append(f'COLOR="{color}"')
+    if size:
+        attrs.append(f'POINT-SIZE="{size:g}"')
+    return f"<FONT {' '.join(attrs)}>{text}</FONT>" if attrs else text
+
+
+def number_cell(x: float | None, *, color: str, known: bool = True) -> str:
+    """A fixed-width number in the monospace face; ``?`` (same width) when not known yet."""
+    text = fmt_number(x) if known and x is not None else "?".rjust(NUMBER_WIDTH, _NBSP)
+    colour = color if known else style.UNKNOWN_TEXT
+    return _font(escape_line(text), color=colour, face=style.MONO_FONT)
+
+
+def _row(name: str, cell: str, name_color: str) -> str:
+    name_html = _font(name, color=name_color, size=style.SMALL_SIZE)
+    return f'<TR><TD ALIGN="LEFT">{name_html}</TD><TD ALIGN="RIGHT">{cell}</TD></TR>'
+
+
+def value_label(
+    label: str,
+    data: float,
+    grad: float | None,
+    *,
+    data_known: bool = True,
+    grad_known: bool = True,
+    dim: bool = False,
+) -> str:
+    """The table of a value node: its label (bold, escaped), then ``data`` and ``grad`` rows.
+
+    ``grad=None`` leaves the grad row out (``draw(grads=False)``); ``*_known=False`` draws ``?``.
+    """
+    text_color = style.DIM_TEXT if dim else style.TEXT
+    rows = []
+    if label:
+        rows.append(
+            f'<TR><TD COLSPAN="2">{_font("<B>" + escape_text(label) + "</B>", color=text_color)}'
+            "</TD></TR>"
+        )
+    data_color = style.DIM_TEXT if dim else style.DATA_TEXT
+    rows.append(_row("data", number_cell(data, color=data_color, known=data_known), text_color))
+    if grad is not None:
+        grad_color = style.DIM_TEXT if dim else style.GRAD_TEXT
+        rows.append(_row("grad", number_cell(grad, color=grad_color, known=grad_known), text_color))
+    return html(
+        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+        + "".join(rows)
+        + "</TABLE>"
+    )
+
+
+def constant_label(data: float, label: str = "", *, dim: bool = False) -> str:
+    """A constant (a number written in the expression): its value, small and plain."""
+    text = escape_text(label) if label else escape_line(short_number(data))
+    return html(_font(text, color=style.DIM_TEXT if dim else style.CONST_TEXT))
+
+
+def op_label(op: str) -> str:
+    """The operation of a node, as a short symbol or function name."""
+    return html(escape_line(style.op_symbol(op)))
+
+
+def edge_label(local_grad: float, *, color: str) -> str:
+    """The local derivative d(parent)/d(child) written on an edge, fixed width."""
+    return html(
+        _font(escape_line(fmt_number(local_grad).strip(_NBSP)), color=color, face=style.MONO_FONT)
+    )
+
+
+def cluster_label(name: str) -> str:
+    """A scope's cluster title: the last part of its dotted path."""
+    return html(_font(escape_text(name), color=style.CLUSTER_TEXT, size=style.SMALL_SIZE))
+
+
+def collapsed_label(
+    scope: str, n_values: int, outputs: list[tuple[str, float, float | None]]
+) -> str:
+    """A collapsed scope: its path, how many values it hides, and its outputs' data and grad."""
+    head = f"<B>{escape_text(scope)}</B>"
+    count = _font(f"{n_values} values collapsed", color=style.CLUSTER_TEXT, size=style.SMALL_SIZE)
+    rows = [f'<TR><TD COLSPAN="2">{head}</TD></TR>', f'<TR><TD COLSPAN="2">{count}</TD></TR>']
+    for label, data, grad in outputs:
+        if label:
+            rows.append(f'<TR><TD COLSPAN="2">{escape_text(label)}</TD></TR>')
+        rows.append(_row("data", number_cell(data, color=style.DATA_TEXT), style.TEXT))
+        if grad is not None:
+            rows.append(_row("grad", number_cell(grad, color=style.GRAD_TEXT), style.TEXT))
+    return html(
+        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+        + "".join(rows)
+        + "</TABLE>"
+    )
+
+
+def caption_label(text: str) -> str:
+    """A caption under or above the graph (stepper frames put the chain-rule step here)."""
+    return html(_font(escape_text(text), color=style.TEXT))
