@@ -17,7 +17,7 @@ inline. Modules: ``dot`` (graph -> DOT), ``labels`` (escaped HTML-like labels), 
 
 from viz.dot import DEFAULT_MAX_NODES, GraphTooLargeError, draw
 from viz.drawing import Drawing
-from viz.render import FORMATS, Layout, RenderError, layout, layout_positions
+from viz.render import FORMATS, Layout, OutputPathError, RenderError, layout, layout_positions
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -25,6 +25,7 @@ __all__ = [
     "Drawing",
     "GraphTooLargeError",
     "Layout",
+    "OutputPathError",
     "RenderError",
     "draw",
     "layout",

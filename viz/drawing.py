@@ -82,7 +82,9 @@ class Drawing:
             with open(path_str, "wb") as out:
                 out.write(data)
         except OSError as exc:
-            raise _render.RenderError(f"cannot write {path_str!r}: {exc.strerror or exc}") from None
+            raise _render.OutputPathError(
+                f"cannot write {path_str!r}: {exc.strerror or exc}"
+            ) from None
         return path_str
 
     # ------------------------------------------------------------------------ notebook display

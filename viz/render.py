@@ -46,6 +46,10 @@ class RenderError(RuntimeError):
     """A drawing could not be rendered or written; the message says what is missing."""
 
 
+class OutputPathError(RenderError):
+    """The output file could not be written (missing directory, no permission, ...)."""
+
+
 def check_format(fmt: str) -> str:
     """Normalise a format name (``"SVG"``, ``".svg"`` -> ``"svg"``) or refuse it by name."""
     name = fmt.lower().lstrip(".")

@@ -1,0 +1,189 @@
+"""``microgrid render EXPR --set x=0.5 -o graph.svg``: draw an expression's graph with gradients.
+
+The expression is parsed by ``microgrid.expr`` (a whitelist over Python's ``ast``; never
+``eval``), built with the engine, differentiated with ``backward()``, and drawn by ``viz``.
+Exit status: 0 on success, 2 for bad usage (expression, ``--set``, output path, too many
+nodes), 1 when the maths is undefined at the given values (``log(-1)``) or rendering fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from pathlib import Path
+
+from microgrid import expr
+
+PROG = "microgrid render"
+FORMATS = ("svg", "png", "pdf", "dot")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "render",
+        help="draw an expression's computation graph with values and gradients",
+        description=(
+            "Build EXPR with the autograd engine, run backward(), and draw the graph with every "
+            "node's value and gradient. EXPR may use variables, numbers, + - * / **, unary -, "
+            f"and the functions {', '.join(expr.FUNCTIONS)}."
+        ),
+        epilog='example: microgrid render "tanh(x*w + b)" --set x=0.5 --set w=-1.2 '
+        "--set b=0.3 --local-grads -o graph.svg",
+    )
+    parser.add_argument("expression", metavar="EXPR", help='e.g. "tanh(x*w + b)" (quote it)')
+    parser.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="give a variable its value (repeat for each variable)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="PATH",
+        help="where to write the picture; the format comes from the suffix (.svg .png .pdf .dot)",
+    )
+    parser.add_argument("--format", choices=FORMATS, help="output format (default: from suffix)")
+    parser.add_argument(
+        "--local-grads",
+        action="store_true",
+        help="write the local derivative d(parent)/d(child) on every edge",
+    )
+    parser.add_argument("--no-grads", action="store_true", help="draw values only")
+    parser.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR")
+    parser.add_argument("--name", default="out", help="label of the result node (default: out)")
+    parser.add_argument(
+        "--max-nodes", type=int, default=500, help="refuse bigger graphs (default: 500)"
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("pygraphviz", "system"),
+        default="pygraphviz",
+        help="pygraphviz (default, in-process) or system (Graphviz's dot on PATH)",
+    )
+    parser.set_defaults(func=run)
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported with exit status 2."""
+
+
+def parse_assignments(items: list[str]) -> dict[str, float]:
+    """``["x=0.5", "w=-1.2"]`` -> ``{"x": 0.5, "w": -1.2}``; refuses bad names, numbers, repeats."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, eq, text = item.partition("=")
+        name, text = name.strip(), text.strip()
+        if not eq or not name:
+            raise UsageError(f"--set {item!r}: write NAME=VALUE, e.g. --set x=0.5")
+        if not name.isidentifier():
+            raise UsageError(f"--set {item!r}: {name!r} is not a variable name")
+        if name in expr.FUNCTIONS:
+            raise UsageError(f"--set {item!r}: {name} is a function name, not a variable")
+        if name in values:
+            raise UsageError(f"--set {name} is given twice")
+        try:
+            number = float(text)
+        except ValueError:
+            raise UsageError(f"--set {item!r}: {text!r} is not a number") from None
+        if not math.isfinite(number):
+            raise UsageError(f"--set {item!r}: the value must be a finite number")
+        values[name] = number
+    return values
+
+
+def output_format(path: str, given: str | None) -> str:
+    """The format to write: ``--format`` if given (must agree with a suffix), else the suffix."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if given:
+        if suffix and suffix != given:
+            raise UsageError(f"-o {path!r} ends in .{suffix} but --format is {given}")
+        return given
+    if suffix not in FORMATS:
+        what = f"'.{suffix}'" if suffix else "no suffix"
+        raise UsageError(f"-o {path!r} has {what}: use .svg, .png, .pdf or .dot (or pass --format)")
+    return suffix
+
+
+def check_writable(path: str) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"-o {path!r} is a directory; give a file name such as graph.svg")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"-o {path!r}: the directory {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UsageError(f"-o {path!r}: no permission to write there")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        values = parse_assignments(args.assignments)
+        fmt = output_format(args.output, args.format)
+        check_writable(args.output)
+        tree = expr.parse(args.expression)
+        names = expr.variables(tree)
+        unused = [name for name in values if name not in names]
+        if unused:
+            raise UsageError(
+                f"--set {unused[0]}: {unused[0]} does not appear in the expression "
+                f"(its variables: {', '.join(names) or 'none'})"
+            )
+        if args.max_nodes < 1:
+            raise UsageError("--max-nodes must be at least 1")
+    except (UsageError, expr.ExpressionError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        root, leaves = expr.build(args.expression, values)
+    except expr.ExpressionError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        print(f"{PROG}: error: cannot compute the expression: {exc}", file=sys.stderr)
+        return 1
+    root.label = root.label or args.name
+    root.backward()
+
+    import viz  # heavy (graphviz); imported only when drawing
+
+    try:
+        drawing = viz.draw(
+            root,
+            grads=not args.no_grads,
+            local_grads=args.local_grads,
+            rankdir=args.rankdir,
+            max_nodes=args.max_nodes,
+            backend=args.backend,
+        )
+    except viz.GraphTooLargeError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        drawing.render(args.output, format=fmt)
+    except viz.OutputPathError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except viz.RenderError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+
+    print(f"{root.label} = {args.expression.strip()} = {_fmt(root.data)}")
+    if leaves:
+        print(f"gradients of {root.label} (backward pass):")
+        width = max(len(name) for name in leaves)
+        for name, leaf in leaves.items():
+            grad_name = f"d{root.label}/d{name}"
+            print(f"  {name:<{width}} = {_fmt(leaf.data):>10}   {grad_name} = {_fmt(leaf.grad)}")
+    print(f"wrote {args.output} ({fmt.upper()}, {drawing.n_nodes} nodes)")
+    return 0
