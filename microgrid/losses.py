@@ -206,8 +206,18 @@ def binary_cross_entropy_with_logits(
     terms = []
     for p, t in zip(preds, targs):
         z = _value(p)
-        terms.append(z.softplus() - t * z if t != 0.0 else z.softplus())
+        terms.append(_softplus(z) - t * z if t != 0.0 else _softplus(z))
     return _reduce(terms, reduction, who)
+
+
+def _softplus(z: Value) -> Value:
+    """log(1 + e^z) in the form that cannot overflow: z + log(1 + e^-z) when z > 0.
+
+    Both forms are smooth with derivative sigmoid(z), and each is drawn as its own exp and log.
+    """
+    if z.data > 0.0:
+        return z + ((-z).exp() + 1.0).log()
+    return (z.exp() + 1.0).log()
 
 
 def hinge(predictions: Any, targets: Any, margin: float = 1.0, reduction: str = "mean") -> Value:
