@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import microgrid
 from microgrid import Value
@@ -306,3 +308,24 @@ def test_matches_torch_optim(name, kwargs):
         for a, b in zip(ours, theirs):
             assert a.data == pytest.approx(b.item(), abs=1e-9), f"step {step}"
     assert ours[0].data != start[0]  # it actually moved
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    grads=st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=8),
+    start=st.floats(-10, 10),
+    config=st.sampled_from(CONFIGS),
+)
+def test_matches_torch_on_any_gradient_sequence(grads, start, config):
+    torch = pytest.importorskip("torch")
+    name, kwargs = config
+    p = Value(start)
+    opt = getattr(microgrid.optim, name)([p], **kwargs)
+    t = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    topt = getattr(torch.optim, name)([t], **kwargs)
+    for g in grads:
+        p.grad = g
+        opt.step()
+        t.grad = torch.tensor(g, dtype=torch.float64)
+        topt.step()
+        assert p.data == pytest.approx(t.item(), rel=1e-9, abs=1e-9)
