@@ -286,7 +286,9 @@ def fit(
         validation: (X_val, y_val), evaluated after each epoch.
         early_stopping: patience: stop when the monitored loss (val_loss if there is validation
             data, else loss) has not improved by more than ``min_delta`` for that many epochs.
-            ``restore_best=True`` then puts back the parameters of the best epoch.
+            ``restore_best=True`` then puts back the parameters as they were at the end of
+            the best epoch (exact for val_loss, which is measured then; the training loss of
+            an epoch is measured along the way, before each update).
         metrics: names or functions from ``microgrid.metrics`` ("accuracy", "mae", ...).
         schedule: a ``microgrid.schedules`` Schedule on this optimizer (stepped after every
             epoch) or a function ``epoch -> lr`` (applied before every epoch), e.g. micrograd's
