@@ -175,7 +175,11 @@ def _forward(model: Any, row: np.ndarray, i: int) -> Any:
 # ----------------------------------------------------------------------------- small helpers
 
 
-def _metric_list(metrics: Iterable[MetricArg]) -> list[tuple[str, Callable[..., float]]]:
+def _metric_list(
+    metrics: Iterable[MetricArg] | MetricArg | None,
+) -> list[tuple[str, Callable[..., float]]]:
+    if metrics is None:
+        return []
     if isinstance(metrics, str) or callable(metrics):
         metrics = [metrics]
     out = []

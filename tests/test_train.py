@@ -445,3 +445,27 @@ def test_micrograds_moons_recipe_end_to_end():
     assert h.lr[:3] == pytest.approx([1.0, 0.991, 0.982])
     assert h.loss[-1] < 0.2 * h.loss[0] and h.metrics["accuracy"][-1] >= 0.9
     assert evaluate(model, X, 2 * y - 1, metrics=["accuracy"])["accuracy"] >= 0.9
+
+
+def test_loss_and_metric_as_plain_functions():
+    model = Line()
+    seen = []
+
+    def worst_error(preds, targets):
+        seen.append(len(preds))
+        return max(abs(p - t) for p, t in zip(preds, targets))
+
+    h = fit(
+        model,
+        XR,
+        YR,
+        loss=lambda p, t: (p - t) ** 2,
+        optimizer="adam",
+        lr=0.1,
+        epochs=50,
+        metrics=worst_error,
+    )
+    assert seen == [12] * 50 and h.metrics["worst_error"][-1] < h.metrics["worst_error"][0]
+    assert h.loss[0] == pytest.approx(np.mean(YR**2))  # all-zero weights predict 0
+    with pytest.raises(TypeError, match="the loss returned str for sample 0"):
+        fit(model, XR, YR, loss=lambda p, t: "x", optimizer="adam", epochs=1)
