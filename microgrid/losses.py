@@ -87,7 +87,8 @@ def _reduce(terms: list[Value], reduction: str, who: str) -> Value:
     """Average (``"mean"``) or add up (``"sum"``) the per-entry or per-sample terms."""
     _check_reduction(reduction, who)
     total = value_sum(terms)
-    return total / len(terms) if reduction == "mean" else total
+    # a mean of one term is that term: no "/ 1" node cluttering the drawing
+    return total / len(terms) if reduction == "mean" and len(terms) > 1 else total
 
 
 def _check_reduction(reduction: str, who: str) -> None:

@@ -236,6 +236,19 @@ class Module:
         """How many scalar parameters the module trains."""
         return len(self.parameters())
 
+    def summary(self) -> str:
+        """A Keras-style table: each direct submodule, its output width and parameter count."""
+        rows = [("name", "module", "outputs", "params")]
+        for name, child in self._children() or [(self.name, self)]:
+            width = getattr(child, "nout", None)
+            outputs = "-" if width is None else str(width)
+            rows.append((name, repr(child), outputs, str(child.num_parameters())))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        lines.insert(1, "-" * len(lines[0]))
+        lines.append(f"total parameters: {self.num_parameters()}")
+        return "\n".join(lines)
+
     # -- modes
     def train(self, mode: bool = True) -> Module:
         """Training mode (Dropout drops); recursive. Returns the module."""
@@ -375,6 +388,11 @@ class Neuron(Module):
             self.b = None
         self._made = made
         self._tag("", self.name)
+
+    @property
+    def nout(self) -> int:
+        """A neuron has one output."""
+        return 1
 
     def _own_parameters(self) -> list[tuple[str, Value]]:
         named = [(f"w{i}", w) for i, w in enumerate(self.w)]
@@ -611,7 +629,9 @@ class Sequential(Module):
         if not self.modules:
             raise ValueError("Sequential has no layers: add some before calling it")
         nin = self.nin
-        out: Any = _as_inputs(x, nin if nin is not None else len(x), "Sequential")
+        if nin is None:  # only width-free modules (Dropout): take the input as it comes
+            nin = len(x) if hasattr(x, "__len__") else 1
+        out: Any = _as_inputs(x, nin, f"Sequential '{_grad_mode.current_scope}'")
         for m in self.modules:
             out = m(out)
             if isinstance(out, Value):

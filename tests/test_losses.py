@@ -68,7 +68,9 @@ def test_regression_gradients(loss, kw):
 def test_nested_multi_output_batches_flatten():
     preds = [[Value(1.0), Value(2.0)], [Value(0.0), Value(-1.0)]]
     assert L.mse(preds, [[0.0, 2.0], [1.0, 1.0]]).data == pytest.approx((1 + 0 + 1 + 4) / 4)
-    assert L.mse(Value(3.0), 1.0).data == 4.0  # one prediction, one target
+    single = L.mse(Value(3.0), 1.0)  # one prediction, one target
+    assert single.data == 4.0
+    assert single.op == "**2"  # the mean of one term is the term: no "/ 1" node to draw
 
 
 # ------------------------------------------------------------------------ binary losses

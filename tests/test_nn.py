@@ -474,3 +474,18 @@ def test_mlp_matches_torch():
         for j in range(lin.out_features):
             torch_grads += lin.weight.grad[j].tolist() + [lin.bias.grad[j].item()]
     np.testing.assert_allclose([p.grad for p in model.parameters()], torch_grads, rtol=1e-13)
+
+
+def test_summary_lists_layers_and_counts():
+    model = keras_like()
+    text = model.summary()
+    lines = text.splitlines()
+    assert lines[0].split() == ["name", "module", "outputs", "params"]
+    assert lines[2].startswith("layer0") and lines[2].split()[-2:] == ["8", "40"]
+    assert lines[3].split()[-2:] == ["-", "0"]  # Dropout: no width of its own, no parameters
+    assert lines[-1] == f"total parameters: {model.num_parameters()}"
+
+
+def test_sequential_starting_with_dropout_takes_any_width():
+    out = Sequential(Dropout(0.5, seed=0)).eval()([1.0, 2.0, 3.0])
+    assert [o.data for o in out] == [1.0, 2.0, 3.0]
