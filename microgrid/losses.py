@@ -83,6 +83,11 @@ def _value(p: Any) -> Value:
     return p if isinstance(p, Value) else _const(p)
 
 
+def _scaled(c: float, v: Value) -> Value:
+    """c * v, leaving out a "* 1" node when c is 1 (one-hot targets, hard labels)."""
+    return v if c == 1.0 else c * v
+
+
 def _reduce(terms: list[Value], reduction: str, who: str) -> Value:
     """Average (``"mean"``) or add up (``"sum"``) the per-entry or per-sample terms."""
     _check_reduction(reduction, who)
@@ -185,9 +190,9 @@ def binary_cross_entropy(
             p = vmin(p, 1.0 - eps)
         parts = []
         if t != 0.0:
-            parts.append(t * p.log())
+            parts.append(_scaled(t, p.log()))
         if t != 1.0:
-            parts.append((1.0 - t) * (1.0 - p).log())
+            parts.append(_scaled(1.0 - t, (1.0 - p).log()))
         terms.append(-value_sum(parts))
     return _reduce(terms, reduction, who)
 
@@ -305,7 +310,7 @@ def softmax_cross_entropy(predictions: Any, targets: Any, reduction: str = "mean
     terms = []
     for z, y in class_batch(predictions, targets, who):
         lse = logsumexp(z)
-        terms.append(value_sum([yi * (lse - zi) for zi, yi in zip(z, y) if yi != 0.0]))
+        terms.append(value_sum([_scaled(yi, lse - zi) for zi, yi in zip(z, y) if yi != 0.0]))
     return _reduce(terms, reduction, who)
 
 
@@ -329,7 +334,7 @@ def categorical_cross_entropy(
                     "(for logits use softmax_cross_entropy)"
                 )
             if yi != 0.0:
-                parts.append(yi * (vmax(ai, eps) if ai.data < eps else ai).log())
+                parts.append(_scaled(yi, (vmax(ai, eps) if ai.data < eps else ai).log()))
         terms.append(-value_sum(parts))
     return _reduce(terms, reduction, who)
 
