@@ -207,8 +207,9 @@ class _Builder:
     def __init__(self, **options) -> None:
         self.__dict__.update(options)
         self.node_ids: dict[Value, str] = {}
-        self.cluster_names: dict[str, str] = {}
-        self.members: dict[str, list] = {}  # scope path -> list of (name, attrs)
+        self.cluster_names: dict[tuple, str] = {(): ""}
+        self.members: dict[tuple, list] = {}  # scope parts -> list of (name, attrs)
+        self.sub_scopes: dict[tuple, list[tuple]] = {}  # scope parts -> direct sub-scopes
         self.edge_list: list[tuple[str, str, dict[str, str]]] = []
         self.group_ids: dict[str, str] = {}
         self.into_groups: set[tuple[str, str]] = set()  # (source id, group) edges drawn once
@@ -225,15 +226,17 @@ class _Builder:
                 self.node_ids[v] = self.group_ids[group]
 
     def _place(self, scope: str, name: str, attrs: dict[str, str]) -> None:
-        """Put a node statement in the cluster of ``scope`` (top level without clustering)."""
-        key = scope if self.cluster else ""
-        if key and key not in self.cluster_names:
-            parts = key.split(".")
-            for depth in range(1, len(parts) + 1):
-                path = ".".join(parts[:depth])
+        """Put a node statement in the cluster of ``scope`` (top level without clustering).
+
+        Scope paths are handled as tuples of parts, so odd names ("", "a..b") still nest.
+        """
+        key = tuple(scope.split(".")) if scope and self.cluster else ()
+        if key not in self.cluster_names:
+            for depth in range(1, len(key) + 1):
+                path = key[:depth]
                 if path not in self.cluster_names:
-                    self.cluster_names[path] = f"cluster_{len(self.cluster_names)}"
-                    self.members.setdefault(path, [])
+                    self.cluster_names[path] = f"cluster_{len(self.cluster_names) - 1}"
+                    self.sub_scopes.setdefault(key[: depth - 1], []).append(path)
         self.members.setdefault(key, []).append((name, attrs))
 
     # nodes -----------------------------------------------------------------------------
@@ -374,28 +377,22 @@ class _Builder:
         )
         if self.layout is not None:
             self._pin(graph)
-        self._emit("", graph)
+        self._emit((), graph)
         for tail, head, attrs in self.edge_list:
             if self.layout is not None:
                 self._pin_edge(attrs)
             graph.edge(tail, head, **attrs)
         return graph
 
-    def _emit(self, scope: str, graph: graphviz.Digraph) -> None:
+    def _emit(self, scope: tuple, graph: graphviz.Digraph) -> None:
         """Emit the nodes of ``scope``, then each direct sub-scope as a nested cluster."""
         for name, attrs in self.members.get(scope, []):
             if self.layout is not None:
                 attrs = {**attrs, "pos": self._need(self.layout.nodes, name, "node")}
             graph.node(name, **attrs)
-        prefix = scope + "." if scope else ""
-        children = [
-            s
-            for s in self.cluster_names
-            if s.startswith(prefix) and "." not in s[len(prefix) :] and s != scope
-        ]
-        for sub in children:
+        for sub in self.sub_scopes.get(scope, []):
             cluster = graphviz.Digraph(name=self.cluster_names[sub])
-            cluster.attr(label=labels.cluster_label(sub.rpartition(".")[2]), **style.CLUSTER_STYLE)
+            cluster.attr(label=labels.cluster_label(sub[-1]), **style.CLUSTER_STYLE)
             cluster.attr(labeljust="l", fontname=style.FONT)
             if self.layout is not None:
                 bb, lp = self._need(self.layout.clusters, self.cluster_names[sub], "cluster")

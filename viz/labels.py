@@ -21,27 +21,35 @@ from viz import style
 NUMBER_WIDTH = 9
 
 _NBSP = "\u00a0"
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+# Backslashes doubled: Graphviz expands \N, \G, \E (object names) even inside HTML-like
+# labels, and reads a doubled backslash as one.
+_ENTITIES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&#39;",
+    "\\": "&#92;&#92;",
+}
 
 
 def fmt_number(x: float, width: int = NUMBER_WIDTH) -> str:
     """A number as exactly ``width`` characters: 4 decimals in a normal range, else scientific.
 
-    ``0.5 -> '    0.5000'``, ``-1234567.0 -> '-1.235e+06'``, ``nan``/``inf`` spelled out. Drawn in a
-    monospace font, so every number takes the same room.
+    ``0.5 -> '   0.5000'``, ``-1234567.0 -> '-1.23e+06'``, ``nan``/``inf`` spelled out (padded on
+    the left with no-break spaces). Drawn in a monospace font, so every number takes the same room.
     """
     if math.isnan(x):
         text = "nan"
     elif math.isinf(x):
         text = "inf" if x > 0 else "-inf"
-    elif x == 0.0 or 1e-3 <= abs(x) < 1e5:
-        text = f"{x:.4f}"
-        if text in ("-0.0000", "0.0000") and x != 0.0:
-            text = f"{x:.2e}"
-        elif text == "-0.0000":
-            text = "0.0000"
+    elif x == 0.0:
+        text = "0.0000"
     else:
-        text = f"{x:.2e}"
+        candidates = [f"{x:.2e}", f"{x:.1e}", f"{x:.0e}"]
+        if 1e-3 <= abs(x) < 1e3:
+            candidates.insert(0, f"{x:.4f}")
+        text = next((c for c in candidates if len(c) <= width), candidates[-1])
     return text.rjust(width, _NBSP)
 
 
@@ -96,6 +104,8 @@ def html(content: str) -> str:
 
 
 def _font(text: str, *, color: str | None = None, size: float | None = None, face=None) -> str:
+    if not text:
+        return text  # Graphviz refuses an empty <FONT></FONT>
     attrs = []
     if face:
         attrs.append(f'FACE="{face}"')
