@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from microgrid import Value, gradcheck
 from microgrid import losses as L
@@ -268,3 +270,20 @@ def test_matches_torch():
         CLASSES,
         classes,
     )
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.floats(-20, 20, allow_nan=False), min_size=2, max_size=6),
+    st.integers(min_value=0, max_value=5),
+)
+def test_softmax_cross_entropy_gradient_property(z, k):
+    k = k % len(z)
+    zs = vals(z)
+    loss = L.softmax_cross_entropy(zs, k)
+    loss.backward()
+    e = np.exp(np.array(z) - max(z))
+    a = e / e.sum()
+    lse = max(z) + math.log(e.sum())  # -log a_k = lse - z_k, exact even when a_k underflows
+    assert loss.data == pytest.approx(lse - z[k], rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose([v.grad for v in zs], a - np.eye(len(z))[k], atol=1e-12)

@@ -8,6 +8,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import microgrid
 from microgrid import Value, no_grad
@@ -489,3 +491,31 @@ def test_summary_lists_layers_and_counts():
 def test_sequential_starting_with_dropout_takes_any_width():
     out = Sequential(Dropout(0.5, seed=0)).eval()([1.0, 2.0, 3.0])
     assert [o.data for o in out] == [1.0, 2.0, 3.0]
+
+
+# ------------------------------------------------------------------------ properties
+
+architectures = st.tuples(
+    st.integers(min_value=1, max_value=4),
+    st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=3),
+    st.integers(min_value=0, max_value=2**32 - 1),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(architectures)
+def test_any_mlp_counts_names_and_round_trips(arch):
+    nin, nouts, seed = arch
+    model = MLP(nin, nouts, seed=seed)
+    sizes = [nin, *nouts]
+    assert model.num_parameters() == sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    names = [n for n, _ in model.named_parameters()]
+    assert len(set(names)) == len(names)
+    other = MLP(nin, nouts, seed=seed + 1)
+    other.load_state_dict(json.loads(json.dumps(model.state_dict())))
+    x = [0.1 * (i + 1) for i in range(nin)]
+    a, b = model(x), other(x)
+    a, b = (a, b) if isinstance(a, list) else ([a], [b])
+    assert len(a) == nouts[-1]
+    assert [v.data for v in a] == [v.data for v in b]
+    np.testing.assert_allclose([v.data for v in a], np_forward(model, x), rtol=1e-12, atol=1e-15)
