@@ -129,8 +129,8 @@ def _fmt(x: float) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         values = parse_assignments(args.assignments)
-        fmt = output_format(args.output, args.format)
         check_writable(args.output)
+        fmt = output_format(args.output, args.format)
         tree = expr.parse(args.expression)
         names = expr.variables(tree)
         unused = [name for name in values if name not in names]
