@@ -242,7 +242,7 @@ class Value:
         """ln(1 + e^x) as max(x, 0) + ln(1 + e^-|x|); d/dx = sigmoid(x). Never overflows."""
         x = self.data
         e = math.exp(-abs(x))
-        out = max(x, 0.0) + math.log1p(e)
+        out = (x if x > 0.0 else 0.0) + math.log1p(e)
         local = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
         return _result(out, (self,), (local,), "softplus")
 
