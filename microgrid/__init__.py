@@ -8,11 +8,23 @@
 7.0
 """
 
+# The layers built on the engine: ``from microgrid import nn, optim, losses``.
+from microgrid import (
+    data,
+    functional,
+    losses,
+    metrics,
+    nn,
+    optim,
+    regularization,
+    schedules,
+)
 from microgrid._grad_mode import is_grad_enabled, no_grad, scope
 from microgrid._version import __version__
 from microgrid.engine import Value, max, min
 from microgrid.gradcheck import GradcheckResult, gradcheck, numerical_gradient
 from microgrid.graph import BackwardStep, Contribution, backward_steps, topological_order
+from microgrid.train import evaluate, fit, predict
 
 __all__ = [
     "BackwardStep",
@@ -21,6 +33,17 @@ __all__ = [
     "Value",
     "__version__",
     "backward_steps",
+    "data",
+    "evaluate",
+    "fit",
+    "functional",
+    "losses",
+    "metrics",
+    "nn",
+    "optim",
+    "predict",
+    "regularization",
+    "schedules",
     "gradcheck",
     "is_grad_enabled",
     "max",
