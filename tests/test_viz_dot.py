@@ -226,22 +226,24 @@ def test_clusters_nest_by_scope_level():
 def test_collapse_a_neuron_draws_one_box_with_inputs_in_and_output_out():
     loss = scoped_mlp()
     order = microgrid.topological_order(loss)
-    inside = [v for v in order if v.scope == "mlp.layer0.neuron1"]
+    made_inside = [v for v in order if v.scope == "mlp.layer0.neuron1"]
+    # the neuron's own w0, w1, b are made outside its forward pass but used only inside it
+    own_leaves = [c for v in made_inside for c in v.children if c.label in ("w0", "w1", "b")]
+    hidden = set(made_inside) | set(own_leaves)
+    assert len(set(own_leaves)) == 3
     d = viz.draw(loss, collapse=["mlp.layer0.neuron1"])
     g = agraph(d)
     names = {str(n) for n in g.nodes()}
     assert "c0" in names
-    assert not any(f"v{order.index(v)}" in names for v in inside)
-    assert d.n_nodes == len(order) - len(inside) + 1
+    assert not any(f"v{order.index(v)}" in names for v in hidden)
+    assert d.n_nodes == len(order) - len(hidden) + 1
     into = sorted(str(e[0]) for e in g.edges() if str(e[1]) == "c0")
     out_of = [str(e[1]) for e in g.edges() if str(e[0]) == "c0"]
-    # inputs: x0, x1 and the neuron's own w0, w1, b (made outside the scope), each drawn once
-    expected_in = sorted(
-        f"v{order.index(c)}" for v in inside for c in v.children if c not in inside
-    )
-    assert into == sorted(set(expected_in)) and len(into) == 5
+    # inputs in: x0 and x1 (shared with neuron0), each drawn once
+    x0, x1 = (order.index(v) for v in order if v.label in ("x0", "x1"))
+    assert into == sorted([f"v{x0}", f"v{x1}"])
     assert len(out_of) == 1 and out_of[0].startswith("o")  # its tanh output feeds layer1
-    tanh_out = next(v for v in inside if v.op == "tanh")
+    tanh_out = next(v for v in made_inside if v.op == "tanh")
     assert f"{tanh_out.data:.4f}" in g.get_node("c0").attr["label"]
 
 

@@ -69,7 +69,8 @@ def draw(
         local_grads: write d(parent)/d(child) on every operand edge.
         rankdir: "LR" (left to right, default), "TB", "RL" or "BT".
         cluster: group nodes into nested boxes by ``Value.scope`` (layer, neuron).
-        collapse: scope paths (or path prefixes such as "mlp.layer0") drawn as one box each.
+        collapse: scope paths (or path prefixes such as "mlp.layer0") drawn as one box each;
+            leaves used only inside that scope (its weights and bias) go into the box.
         highlight: Values and ``(parent, child)`` edges to emphasise.
         max_nodes: refuse to draw more nodes than this (collapsed boxes count as one).
         params: the learned leaves (e.g. ``model.parameters()``); if None, leaves whose label
@@ -173,6 +174,17 @@ def _collapse_groups(order: list[Value], prefixes: list[str]) -> dict[Value, str
                 groups[v] = prefix
                 used.add(prefix)
                 break
+    # A leaf used only inside one collapsed scope (that neuron's own weights and bias, made
+    # outside its forward pass) goes into the box too; shared inputs stay outside.
+    users: dict[Value, set[str | None]] = {}
+    for v in order:
+        for child in v.children:
+            users.setdefault(child, set()).add(groups.get(v))
+    for v in order:
+        if not v.children and v not in groups and v is not order[-1]:
+            owners = users.get(v, set())
+            if len(owners) == 1 and None not in owners:
+                groups[v] = next(iter(owners))
     unused = [p for p in prefixes if p not in used and not any(_in_scope(p, u) for u in used)]
     if unused:
         scopes = sorted({v.scope for v in order if v.scope})
