@@ -313,7 +313,10 @@ class _Builder:
             if used_outside:
                 outputs.append((v.label, v.data, v.grad if self.grads else None))
         attrs = {
-            "label": labels.collapsed_label(group, len(members), outputs[:3]),
+            # Inside its parent's cluster the box needs only its own name; alone, the full path.
+            "label": labels.collapsed_label(
+                group.rpartition(".")[2] if self.cluster else group, len(members), outputs[:3]
+            ),
             "shape": "box",
             "style": "filled,bold",
             **style.COLLAPSED_STYLE,

@@ -1,0 +1,53 @@
+"""Regenerate the pictures in docs/images/ (the README's example): ``python docs/make_images.py``.
+
+neuron.png / neuron.svg: micrograd's classic neuron o = tanh(x1*w1 + x2*w2 + b) after
+``backward()``, with every node's value and gradient and the local derivative d(parent)/d(child)
+on every edge. The same picture, without the intermediate labels, comes from the CLI::
+
+    microgrid render "tanh(x1*w1 + x2*w2 + b)" --set x1=2 --set x2=0 --set w1=-3 --set w2=1 \\
+        --set b=6.8813735870195432 --local-grads -o neuron.png
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import viz
+from microgrid import Value
+
+HERE = Path(__file__).resolve().parent / "images"
+
+
+def neuron() -> Value:
+    """o = tanh(x1*w1 + x2*w2 + b), labelled like the hand derivation, after backward()."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1*w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2*w2"
+    s = x1w1 + x2w2
+    s.label = "x1*w1 + x2*w2"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+def main() -> None:
+    HERE.mkdir(parents=True, exist_ok=True)
+    drawing = viz.draw(
+        neuron(),
+        local_grads=True,
+        title="o = tanh(x1*w1 + x2*w2 + b) after o.backward():  data, grad = do/d(node);  "
+        "on each edge the local derivative d(parent)/d(child)",
+    )
+    for suffix in ("png", "svg"):
+        print("wrote", drawing.render(HERE / f"neuron.{suffix}"))
+
+
+if __name__ == "__main__":
+    main()
