@@ -175,3 +175,21 @@ def test_render_accepts_str_paths(tmp_path):
     path = os.path.join(tmp_path, "g.SVG")
     assert viz.draw(y).render(path) == path
     assert open(path, "rb").read().startswith(b"<?xml")
+
+
+def test_captions_on_pinned_frames_never_move_the_graph():
+    *_, y = neuron()
+    captions = ["step 1", "dy/dw += 0.9151 x 0.5000 = 0.4576", "the backward pass, one step"]
+    pinned = viz.layout(viz.draw(y, local_grads=True, title=max(captions, key=len)))
+    assert pinned.title_size is not None and pinned.title_size[0] > 100
+    frames = [viz.draw(y, local_grads=True, layout=pinned, title=c) for c in captions]
+    frames.append(viz.draw(y, local_grads=True, layout=pinned, title="far too long " * 20))
+    svgs = [f.pipe("svg") for f in frames]
+    boxes = [node_boxes(s) for s in svgs]
+    assert all(b == boxes[0] for b in boxes[1:])
+    for caption, svg in zip(captions, svgs):
+        assert caption in svg_texts(svg)
+    # a pinned caption needs a layout made with a caption
+    bare = viz.layout(viz.draw(y, local_grads=True))
+    with pytest.raises(ValueError, match="lay out with title="):
+        viz.draw(y, local_grads=True, layout=bare, title="step 1")

@@ -17,7 +17,8 @@ Hooks for stepper frames (see ``viz.render`` for pinned layouts):
 - ``dim``: Values drawn greyed out (not reached yet).
 - ``highlight``: Values (the node being processed: accent border) and ``(parent, child)`` pairs
   (the edges receiving gradient: accent, thicker; both edges of ``x * x``).
-- ``title``: a caption above the graph (e.g. the chain-rule step with its numbers).
+- ``title``: a caption above the graph (e.g. the chain-rule step with its numbers); on pinned
+  frames it is drawn in a fixed box the size of the layout's title (see ``viz.render``).
 - ``layout``: a ``viz.render.Layout`` from a drawing of the same graph and options; every
   position is pinned so frames line up exactly.
 """
@@ -381,7 +382,15 @@ class _Builder:
             pad="0.15",
         )
         if title is not None:
-            graph.attr(label=labels.caption_label(title), labelloc="t", labeljust="l")
+            size = None
+            if self.layout is not None:
+                size = self.layout.title_size
+                if size is None:
+                    raise ValueError(
+                        "a pinned frame can only have a title if its layout was made from a "
+                        "drawing with a title: lay out with title=<the longest caption>"
+                    )
+            graph.attr(label=labels.caption_label(title, size), labelloc="t", labeljust="l")
         graph.attr("node", fontname=style.FONT, fontsize=str(style.FONT_SIZE), margin="0.08,0.04")
         graph.attr(
             "edge",

@@ -203,6 +203,18 @@ def collapsed_label(
     )
 
 
-def caption_label(text: str) -> str:
-    """A caption under or above the graph (stepper frames put the chain-rule step here)."""
-    return html(_font(escape_text(text), color=style.TEXT))
+def caption_label(text: str, size: tuple[float, float] | None = None) -> str:
+    """A caption above the graph (stepper frames put the chain-rule step here).
+
+    ``size`` (width, height in points) fixes the caption's box, so a pinned frame's caption can
+    never push the graph around: text longer than the box overflows it instead.
+    """
+    fixed = ""
+    if size is not None:
+        width, height = (math.ceil(v - 0.01) for v in size)  # Graphviz wants whole points
+        fixed = f' FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="{height}"'
+    return html(
+        f'<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"{fixed}><TR>'
+        f'<TD ALIGN="LEFT" BALIGN="LEFT">{_font(escape_text(text), color=style.TEXT)}</TD>'
+        "</TR></TABLE>"
+    )

@@ -16,6 +16,10 @@ Pinned layouts (for stepper frames, whose nodes must not move between frames)::
     frame = viz.draw(root, ..., layout=pinned)             # carries every position
     frame.render("frame_003.svg")                          # drawn by 'nop2' (= neato -n2)
 
+Captions on pinned frames: lay out a drawing whose ``title`` is the longest caption (with as
+many lines as the tallest); each frame's ``title`` is then drawn in a box of exactly that size,
+so a caption never moves the graph (a longer one overflows its box instead).
+
 ``layout(drawing)`` returns a ``Layout`` with the positions of every node, edge (spline and
 label position), cluster box and the graph's bounding box, keyed by the stable ids of the
 drawing (nodes ``v<i>``, op markers ``o<i>``, edges ``e<i>`` / ``e<i>_<j>``, clusters
@@ -135,6 +139,8 @@ class Layout:
 
     nodes: node id -> ``"x,y"``; edges: edge id -> (spline ``pos``, label ``lp`` or "");
     clusters: cluster name -> (``bb``, label ``lp`` or ""); graph_bb / graph_lp: the whole graph.
+    title_size: (width, height) of the laid-out drawing's title, or None if it had none; pinned
+    frames draw their titles in a box of exactly this size.
     """
 
     nodes: dict[str, str] = field(default_factory=dict)
@@ -142,6 +148,7 @@ class Layout:
     clusters: dict[str, tuple[str, str]] = field(default_factory=dict)
     graph_bb: str = ""
     graph_lp: str = ""
+    title_size: tuple[float, float] | None = None
 
 
 def layout(drawing: Drawing) -> Layout:
@@ -166,7 +173,14 @@ def layout(drawing: Drawing) -> Layout:
         if sub.name.startswith("cluster"):
             clusters[sub.name] = (sub.graph_attr.get("bb") or "", sub.graph_attr.get("lp") or "")
         stack.extend(sub.subgraphs())
+    title_size = None
+    if graph.graph_attr.get("label"):
+        title_size = (
+            float(graph.graph_attr["lwidth"]) * 72.0,
+            float(graph.graph_attr["lheight"]) * 72.0,
+        )
     return Layout(
+        title_size=title_size,
         nodes=nodes,
         edges=edges,
         clusters=clusters,
