@@ -2,8 +2,8 @@
 
 Roles, each recognisable at a glance (and still distinct in greyscale print):
 
-- ``input``: a leaf that is data (x, i1): pale blue box.
-- ``parameter``: a leaf that is learned (w5, b1, ``layer0.neuron1.w0``): pale amber box.
+- ``input``: a leaf that is data (x, i1): pale blue box with square corners.
+- ``parameter``: a leaf that is learned (w5, b1, ``layer0.neuron1.w0``): pale amber, rounded.
 - ``constant``: a number written in the expression (the 2 in ``x * 2``): small grey text, no box.
 - ``intermediate``: a computed value (net_h1, out_h1): white box, grey border.
 - ``root``: the value drawn from (usually the loss, E_total): pale rose box, double border.
@@ -40,7 +40,7 @@ ROLES = ("input", "parameter", "constant", "intermediate", "root")
 
 #: fill colour, border colour and extra node attributes per role.
 NODE_STYLE: dict[str, dict[str, str]] = {
-    "input": {"fillcolor": "#e6eff7", "color": "#4f7391"},
+    "input": {"fillcolor": "#e6eff7", "color": "#4f7391", "style": "filled"},  # square corners
     "parameter": {"fillcolor": "#fbefd9", "color": "#a57a32"},
     "intermediate": {"fillcolor": "#ffffff", "color": "#8c8c8c"},
     "root": {"fillcolor": "#f5e1de", "color": "#9c4a3f", "peripheries": "2"},
