@@ -51,10 +51,6 @@ def test_values_and_gradients_match_plain_float_math(text, values, plain):
         assert grads[name] == pytest.approx(expected, rel=1e-6, abs=1e-8), name
 
 
-@pytest.mark.xfail(
-    reason="engine bug (reported): Value.softplus calls max(x, 0.0), which in engine.py is the "
-    "engine's max, so its data is a Value instead of a float"
-)
 def test_softplus_builds_like_plain_math():
     data, grads = value_and_grads("softplus(x)", x=-0.4)
     assert isinstance(data, float)

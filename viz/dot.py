@@ -280,10 +280,10 @@ class _Builder:
                 ),
                 "shape": "box",
                 "style": "rounded,filled",
-                **(style.DIM_STYLE if dimmed else style.NODE_STYLE[role]),
+                **style.NODE_STYLE[role],
             }
-            if role == "root" and not dimmed:
-                attrs["peripheries"] = "2"
+            if dimmed:  # colours only: a dimmed node keeps its shape, so frames line up
+                attrs.update(style.DIM_STYLE)
             if v in self.hl_nodes:
                 attrs.update(color=style.ACCENT, penwidth="2.5")
         self._place(v.scope, name, attrs)
