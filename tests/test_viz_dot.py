@@ -303,3 +303,14 @@ def test_rankdir_and_title_reach_the_dot():
     g = agraph(viz.draw(y, rankdir="TB", title='step 1: "dy/dx" <b>'))
     assert g.graph_attr["rankdir"] == "TB"
     assert "&quot;dy/dx&quot;&#160;&lt;b&gt;" in g.graph_attr["label"]
+
+
+def test_node_id_maps_values_to_their_dot_ids():
+    x, w, b, y = neuron()
+    d = viz.draw(y)
+    assert [d.node_id(v) for v in (x, w, b, y)] == ["v0", "v1", "v3", "v5"]
+    with pytest.raises(KeyError, match="not drawn"):
+        d.node_id(Value(1.0))
+    loss = scoped_mlp()
+    inside = next(v for v in microgrid.topological_order(loss) if v.scope == "mlp.layer1.neuron0")
+    assert viz.draw(loss, collapse="mlp.layer1").node_id(inside) == "c0"
