@@ -86,10 +86,10 @@ class Value:
         raise TypeError("a Value has no truth value (it is a graph node); compare v.data instead")
 
     def _repr_svg_(self) -> str:
-        """Jupyter display: the graph rooted here, drawn by ``viz`` (imported lazily)."""
+        """Jupyter display: the graph rooted here, drawn by ``viz`` (imported lazily; never raises)."""
         import viz
 
-        return viz.draw(self)._repr_svg_()
+        return viz.notebook_svg(self)
 
     @property
     def is_leaf(self) -> bool:
