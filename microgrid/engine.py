@@ -86,7 +86,7 @@ class Value:
         raise TypeError("a Value has no truth value (it is a graph node); compare v.data instead")
 
     def _repr_svg_(self) -> str:
-        """Jupyter display: the graph rooted here, drawn by ``viz`` (imported lazily; never raises)."""
+        """Jupyter display: the graph drawn by ``viz`` (imported lazily); never raises."""
         import viz
 
         return viz.notebook_svg(self)
