@@ -8,6 +8,7 @@ fails, the picture is replaced by an SVG that shows the reason and the DOT text.
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
 
@@ -100,7 +101,8 @@ class Drawing:
 
 def fallback_svg(source: str, reason: str, max_lines: int = 60) -> str:
     """A plain SVG that shows why a drawing could not be rendered, then its DOT text."""
-    lines = [f"Could not render this drawing: {reason}", "", "DOT source:"]
+    lines = textwrap.wrap(f"Could not render this drawing: {reason}", 100)
+    lines += ["", "DOT source:" if source else "(no DOT source)"]
     dot_lines = source.splitlines()
     lines += dot_lines[:max_lines]
     if len(dot_lines) > max_lines:
