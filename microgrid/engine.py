@@ -133,9 +133,8 @@ class Value:
         b = other.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {_fmt(self.data)} / {_fmt(b)}")
-        inv = 1.0 / b
-        out = self.data * inv
-        return _result(out, (self, other), (inv, -out * inv), "/")
+        out = self.data / b  # not a * (1/b): that can differ from a / b in the last digit
+        return _result(out, (self, other), (1.0 / b, -out / b), "/")
 
     def __rtruediv__(self, other: Number) -> Value:
         return _const(other) / self

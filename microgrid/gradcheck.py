@@ -7,7 +7,7 @@ agree with them on every input, within ``atol + rtol * |numeric|``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from microgrid._grad_mode import no_grad
@@ -102,7 +102,17 @@ def gradcheck(
     ``f`` takes one Value per entry of ``xs`` and returns a Value. An input passes when
     ``|analytic - numeric| <= atol + rtol * |numeric|``; NaN never passes.
     """
+    if not callable(f):
+        raise TypeError(f"gradcheck: f must be a function of Values, got {type(f).__name__}")
+    if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
+        raise TypeError(f"gradcheck: xs must be a sequence of numbers, got {type(xs).__name__}")
     point = [_as_float(x, "gradcheck input") for x in xs]
+    if not point:
+        raise ValueError("gradcheck needs at least one input in xs")
+    if not _as_float(eps, "eps") > 0:
+        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+    if not (_as_float(atol, "atol") >= 0 and _as_float(rtol, "rtol") >= 0):
+        raise ValueError(f"gradcheck: atol and rtol must be >= 0, got {atol!r} and {rtol!r}")
     names = list(names) if names is not None else [f"x{i}" for i in range(len(point))]
     if len(names) != len(point):
         raise ValueError(f"got {len(names)} names for {len(point)} inputs")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from microgrid.engine import Value
+from microgrid.engine import Value, _as_float
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -45,7 +45,7 @@ def _seed(root: Value, grad: float, order: list[Value]) -> None:
     for node in order:
         if node.children:
             node.grad = 0.0
-    root.grad += float(grad)
+    root.grad += _as_float(grad, "backward's seed grad")
 
 
 def backward(root: Value, grad: float = 1.0) -> list[Value]:
