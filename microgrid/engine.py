@@ -104,7 +104,7 @@ class Value:
     def __add__(self, other: Operand) -> Value:
         """a + b; d/da = 1, d/db = 1."""
         if other.__class__ is not Value:
-            other = _const(other)
+            other = _const(other, "+")
         return _result(self.data + other.data, (self, other), (1.0, 1.0), "+")
 
     __radd__ = __add__
@@ -112,16 +112,16 @@ class Value:
     def __sub__(self, other: Operand) -> Value:
         """a - b; d/da = 1, d/db = -1."""
         if other.__class__ is not Value:
-            other = _const(other)
+            other = _const(other, "-")
         return _result(self.data - other.data, (self, other), (1.0, -1.0), "-")
 
     def __rsub__(self, other: Number) -> Value:
-        return _const(other) - self
+        return _const(other, "-") - self
 
     def __mul__(self, other: Operand) -> Value:
         """a * b; d/da = b, d/db = a."""
         if other.__class__ is not Value:
-            other = _const(other)
+            other = _const(other, "*")
         return _result(self.data * other.data, (self, other), (other.data, self.data), "*")
 
     __rmul__ = __mul__
@@ -129,7 +129,7 @@ class Value:
     def __truediv__(self, other: Operand) -> Value:
         """a / b; d/da = 1/b, d/db = -a/b^2. Division by zero raises ZeroDivisionError."""
         if other.__class__ is not Value:
-            other = _const(other)
+            other = _const(other, "/")
         b = other.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {_fmt(self.data)} / {_fmt(b)}")
@@ -137,7 +137,7 @@ class Value:
         return _result(out, (self, other), (1.0 / b, -out / b), "/")
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _const(other) / self
+        return _const(other, "/") / self
 
     def __neg__(self) -> Value:
         """-a; d/da = -1."""
@@ -163,7 +163,7 @@ class Value:
 
     def __rpow__(self, base: Number) -> Value:
         """number ** Value, e.g. ``2 ** x``; d/dx = 2^x ln 2."""
-        return _pow_value(_const(base), self)
+        return _pow_value(_const(base, "**"), self)
 
     # ------------------------------------------------------------------------- functions
     def exp(self) -> Value:
@@ -293,10 +293,11 @@ def _result(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
     return out
 
 
-def _const(x: object) -> Value:
-    """Wrap a plain number that appeared as an operand (``x * 2``) as a constant leaf."""
-    out = _result(_as_float(x, "operand"), (), (), "const")
-    return out
+def _const(x: object, op: str = "") -> Value:
+    """Wrap a plain number that appeared as an operand of ``op`` (``x * 2``) as a constant leaf."""
+    if type(x) is not float:  # the message is only built when it is needed
+        x = _as_float(x, f"the operand of {op}" if op else "operand")
+    return _result(x, (), (), "const")
 
 
 def _short(p: float) -> str:
@@ -339,8 +340,8 @@ def _pow_value(base: Value, exponent: Value) -> Value:
 
 
 def _pick(a: Operand, b: Operand, take_a: bool, op: str) -> Value:
-    a = a if a.__class__ is Value else _const(a)
-    b = b if b.__class__ is Value else _const(b)
+    a = a if a.__class__ is Value else _const(a, op)
+    b = b if b.__class__ is Value else _const(b, op)
     if take_a:
         return _result(a.data, (a, b), (1.0, 0.0), op)
     return _result(b.data, (a, b), (0.0, 1.0), op)
