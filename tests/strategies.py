@@ -262,8 +262,10 @@ MICROGRID_OPS: Backend = {
 FLOAT_OPS: Backend = {name: spec.math for name, spec in OPS.items()}
 
 
-def evaluate(dag: Dag, leaves: Sequence[object], backend: Backend) -> object:
-    """Build ``dag`` on ``leaves`` (one per dag leaf) with ``backend``; returns the root."""
+def evaluate_entries(
+    dag: Dag, leaves: Sequence[object], backend: Backend
+) -> tuple[list[object], object]:
+    """Build ``dag`` on ``leaves`` with ``backend``; returns (every leaf and node, the root)."""
     if len(leaves) != len(dag.leaves):
         raise ValueError(f"dag has {len(dag.leaves)} leaves, got {len(leaves)}")
     entries = list(leaves)
@@ -273,7 +275,12 @@ def evaluate(dag: Dag, leaves: Sequence[object], backend: Backend) -> object:
     root = entries[sinks[0]]
     for i in sinks[1:]:
         root = root + entries[i]
-    return root
+    return entries, root
+
+
+def evaluate(dag: Dag, leaves: Sequence[object], backend: Backend) -> object:
+    """Build ``dag`` on ``leaves`` (one per dag leaf) with ``backend``; returns the root."""
+    return evaluate_entries(dag, leaves, backend)[1]
 
 
 def build_values(dag: Dag) -> tuple[list[Value], Value]:
