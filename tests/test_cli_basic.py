@@ -1,0 +1,52 @@
+"""The ``microgrid`` command answers --help and --version, as a console script and via -m."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import microgrid
+
+
+def _console_script() -> Path:
+    """The ``microgrid`` script installed next to this interpreter (the venv's bin dir)."""
+    bindir = Path(sys.executable).parent
+    for name in ("microgrid", "microgrid.exe"):
+        if (bindir / name).exists():
+            return bindir / name
+    pytest.skip(f"no microgrid console script in {bindir}: install the package (pip install -e .)")
+
+
+def _run(way: str, *args: str) -> subprocess.CompletedProcess:
+    """Run the CLI as the installed console script (``way="script"``) or ``python -m``."""
+    if way == "script":
+        command = [str(_console_script())]
+    else:
+        command = [sys.executable, "-m", "microgrid"]
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_version_prints_the_package_version(way) -> None:
+    result = _run(way, "--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"microgrid {microgrid.__version__}"
+
+
+@pytest.mark.parametrize("way", ["script", "module"])
+def test_help_describes_the_tool(way) -> None:
+    result = _run(way, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: microgrid")
+    assert "backpropagation" in result.stdout
+    assert "--version" in result.stdout
+
+
+def test_an_unknown_option_is_bad_usage() -> None:
+    result = _run("module", "--no-such-option")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --no-such-option" in result.stderr
