@@ -31,6 +31,7 @@ def _run(way: str, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.parametrize("way", ["script", "module"])
 def test_version_prints_the_package_version(way) -> None:
     result = _run(way, "--version")
     assert result.returncode == 0, result.stderr
