@@ -22,6 +22,7 @@ from microgrid import (
 from microgrid._grad_mode import is_grad_enabled, no_grad, scope
 from microgrid._version import __version__
 from microgrid.engine import Value, max, min
+from microgrid.explain import explain
 from microgrid.gradcheck import GradcheckResult, gradcheck, numerical_gradient
 from microgrid.graph import BackwardStep, Contribution, backward_steps, topological_order
 from microgrid.train import evaluate, fit, predict
@@ -35,6 +36,7 @@ __all__ = [
     "backward_steps",
     "data",
     "evaluate",
+    "explain",
     "fit",
     "functional",
     "losses",

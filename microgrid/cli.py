@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from microgrid._version import __version__
 
 #: Subcommand modules, each with ``add_parser(subparsers)`` that sets ``func=run``.
-COMMANDS = ("render",)
+COMMANDS = ("render", "walkthrough")
 
 
 def build_parser() -> argparse.ArgumentParser:
