@@ -95,9 +95,7 @@ def run(args: argparse.Namespace) -> int:
         from viz.frames import write_walkthrough_pictures
 
         try:
-            written = write_walkthrough_pictures(
-                args.out, lang=args.lang, update_biases=args.update_biases
-            )
+            written = write_walkthrough_pictures(args.out, lang=args.lang)
         except OSError as exc:
             print(f"{PROG}: error: cannot write to {args.out!r}: {exc}", file=sys.stderr)
             return 1

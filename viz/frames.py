@@ -1,0 +1,317 @@
+"""Stepper frames: the forward pass filling in values node by node, then the backward pass.
+
+``frames(root)`` returns one ``Frame`` per step, each a pinned ``viz.Drawing`` (laid out once with
+Graphviz ``dot``, drawn with the positions kept, so nothing moves) and a caption:
+
+- forward pass (正向传播): first the leaves, then one frame per computed node, in topological
+  order; values not computed yet show ``?`` and are greyed; the new node and its operand edges
+  are highlighted; the caption gives its equation with numbers (``out_h1 = sigmoid(0.3775)``).
+- backward pass (反向传播): one frame per node with operands, in reverse topological order (the
+  engine's ``backward_steps``); the node being processed and the edges receiving gradient are
+  highlighted, gradients filled in so far are shown, nodes whose gradient is not final yet (some
+  user not processed) are greyed; the caption is the chain-rule step with its numbers, e.g.
+  ``dE_total/dw5 += 0.7414 x 0.1868 x 0.5933 = 0.0822``.
+
+Running the frames leaves every ``.grad`` as ``backward()`` would.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from microgrid.engine import Value
+from microgrid.explain import explain
+from microgrid.graph import backward_steps, topological_order
+from viz import render
+from viz.dot import draw
+from viz.drawing import Drawing
+
+PHASES = ("forward", "backward")
+
+WORDS = {
+    "en": {
+        "forward": "Forward pass",
+        "backward": "Backward pass",
+        "leaves": "the inputs, weights, biases and targets are given; everything else is ?",
+        "done": "done: every gradient is final",
+    },
+    "zh": {
+        "forward": "正向传播",
+        "backward": "反向传播",
+        "leaves": "输入、权重、偏置和目标值已知, 其余为 ?",
+        "done": "完成: 所有梯度都已确定",
+    },
+}
+TIMES = " \u00d7 "  # the multiplication sign, as a learner writes it
+
+
+@dataclass
+class Frame:
+    """One picture of the stepper: which phase, its caption, and the pinned drawing."""
+
+    phase: str
+    index: int
+    caption: str
+    node: Value | None
+    data_known: set = field(repr=False, default_factory=set)
+    grad_known: set = field(repr=False, default_factory=set)
+    dim: set = field(repr=False, default_factory=set)
+    highlight: list = field(repr=False, default_factory=list)
+    grads: dict = field(repr=False, default_factory=dict)
+    drawing: Drawing | None = field(repr=False, default=None)
+
+
+# ------------------------------------------------------------------------------------ names
+def num(x: float) -> str:
+    """A number in a caption: 4 decimals, scientific when tiny or huge."""
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{x:.4f}"
+    return f"{x:.3e}"
+
+
+def name(v: Value, depth: int = 2) -> str:
+    """How a caption names a node: its label, a constant's value, else a short expression."""
+    if v.label:
+        return v.label
+    if v.op == "const" or not v.children:
+        return f"{v.data:g}"
+    if depth == 0:
+        return "(\u2026)"
+    parts = [name(c, depth - 1) for c in v.children]
+    if v.op in ("+", "-", "*", "/") and len(parts) == 2:
+        symbol = {"*": "\u00b7", "/": "/", "+": " + ", "-": " \u2212 "}[v.op]
+        return f"({parts[0]}{symbol}{parts[1]})"
+    if v.op.startswith("**") and len(parts) == 1:
+        return f"{parts[0]}^{v.op[2:]}"
+    if v.op == "neg":
+        return f"(\u2212{parts[0]})"
+    return f"{v.op}({', '.join(parts)})"
+
+
+def _bare(text: str) -> str:
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text
+
+
+def equation(v: Value) -> str:
+    """A computed node's forward equation with numbers: ``net_h1 = (w1*i1 + w2*i2) + b1 = ...``."""
+    children = v.children
+    values = [num(c.data) for c in children]
+    if v.op in ("+", "-", "*", "/") and len(children) == 2:
+        symbol = {"*": TIMES, "/": " / ", "+": " + ", "-": " \u2212 "}[v.op]
+        with_numbers = symbol.join(values)
+    elif v.op.startswith("**"):
+        with_numbers = f"{values[0]}^{v.op[2:]}"
+    else:
+        with_numbers = f"{v.op}({', '.join(values)})"
+    symbolic = _bare(name(v, 2)) if not v.label else _bare(name(_unlabelled(v), 2))
+    left = f"{v.label} = " if v.label else ""
+    return f"{left}{symbolic} = {with_numbers} = {num(v.data)}"
+
+
+def _unlabelled(v: Value) -> Value:
+    """A stand-in for ``v`` without its label, to write its own expression."""
+    copy = Value.__new__(Value)
+    copy.data, copy.grad, copy.op, copy.label, copy.scope = v.data, 0.0, v.op, "", v.scope
+    copy.children, copy.local_grads = v.children, v.local_grads
+    return copy
+
+
+def _upstream(root: Value, node: Value) -> list[float]:
+    """d(root)/d(node) as the seed's factors (ones left out) if one path leads there."""
+    if node is root:
+        return [node.grad]
+    paths = explain(root, node, limit=10**6).paths
+    if len(paths) != 1:
+        return [node.grad]
+    factors = [f.value for f in paths[0].factors() if f.value != 1.0]
+    return factors or [node.grad]
+
+
+# ----------------------------------------------------------------------------------- frames
+def plan(root: Value, *, lang: str = "en") -> list[Frame]:
+    """The frames' contents (sets, highlights, captions, grads), not yet drawn.
+
+    Runs the backward pass (via ``backward_steps``), so afterwards every ``.grad`` is set
+    as by ``root.backward()``.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"frames need a Value to start from, got {type(root).__name__}")
+    if lang not in WORDS:
+        raise ValueError(f"lang must be one of {', '.join(WORDS)}, got {lang!r}")
+    words = WORDS[lang]
+    order = topological_order(root)
+    computed = [v for v in order if v.children]
+    out: list[Frame] = []
+
+    # Forward pass: leaves given, then each computed node in order.
+    known = {v for v in order if not v.children}
+    zero = {v: 0.0 for v in order}
+    head = f"{words['forward']} 0/{len(computed)}"
+    out.append(
+        Frame(
+            "forward",
+            0,
+            f"{head}: {words['leaves']}",
+            None,
+            set(known),
+            set(),
+            set(computed),
+            [],
+            dict(zero),
+        )
+    )
+    for k, v in enumerate(computed, 1):
+        known.add(v)
+        dim = {u for u in computed if u not in known}
+        caption = f"{words['forward']} {k}/{len(computed)}: {equation(v)}"
+        highlight = [v, *((v, c) for c in v.children)]
+        out.append(Frame("forward", k, caption, v, set(known), set(), dim, highlight, dict(zero)))
+
+    # Backward pass: one frame per node with operands, as the engine takes the steps.
+    users: dict[Value, set[Value]] = {}
+    for v in order:
+        for c in v.children:
+            users.setdefault(c, set()).add(v)
+    waiting = {v: len(users.get(v, ())) for v in order}
+    final = {root}
+    received = {root}
+    r = root.label or "root"
+    total = len(computed)
+    k = 0
+    for step in backward_steps(root):
+        node = step.node
+        if not node.children:
+            continue
+        k += 1
+        lines = [f"{words['backward']} {k}/{total}: d{r}/d{name(node)} = {num(step.grad)}"]
+        factors = _upstream(root, node)
+        done = set()
+        for c in step.contributions:
+            received.add(c.child)
+            if c.child not in done:
+                done.add(c.child)
+                waiting[c.child] -= 1
+                if waiting[c.child] == 0:
+                    final.add(c.child)
+            product = TIMES.join(num(f) for f in [*factors, c.local_grad])
+            line = f"  d{r}/d{name(c.child)} += {product} = {num(c.contribution)}"
+            if c.child_grad_after != c.contribution:
+                line += f"  \u2192 {num(c.child_grad_after)}"
+            lines.append(line)
+        grads = {v: v.grad for v in order}
+        dim = {v for v in order if v not in final}
+        highlight = [node, *((node, c.child) for c in step.contributions)]
+        out.append(
+            Frame(
+                "backward",
+                k,
+                "\n".join(lines),
+                node,
+                set(order),
+                set(received),
+                dim,
+                highlight,
+                grads,
+            )
+        )
+    if computed:
+        grads = {v: v.grad for v in order}
+        caption = f"{words['backward']}: {words['done']}"
+        out.append(
+            Frame("backward", total + 1, caption, None, set(order), set(order), set(), [], grads)
+        )
+    return out
+
+
+def frames(
+    root: Value,
+    *,
+    lang: str = "en",
+    local_grads: bool = True,
+    params: Collection[Value] | None = None,
+    rankdir: str = "LR",
+) -> list[Frame]:
+    """Every frame of the forward and backward pass of ``root``, drawn with pinned positions.
+
+    The layout is computed once (Graphviz ``dot``) from a drawing with the biggest caption, and
+    every frame is drawn at exactly those positions. Afterwards every ``.grad`` is as after
+    ``root.backward()`` (intermediate gradients reset, leaves accumulate as usual).
+    """
+    planned = plan(root, lang=lang)
+    final_grads = {v: v.grad for v in planned[-1].grads} if planned else {}
+    options = {"local_grads": local_grads, "params": params, "rankdir": rankdir}
+    widest = max((line for f in planned for line in f.caption.split("\n")), key=len, default="")
+    tallest = max((f.caption.count("\n") + 1 for f in planned), default=1)
+    first = draw(root, title="\n".join([widest + "    "] * tallest), **options)
+    pinned = render.layout(first)
+    try:
+        for f in planned:
+            for v, g in f.grads.items():
+                v.grad = g
+            f.drawing = draw(
+                root,
+                data_known=f.data_known,
+                grad_known=f.grad_known,
+                dim=f.dim,
+                highlight=f.highlight,
+                title=f.caption,
+                layout=pinned,
+                **options,
+            )
+    finally:
+        for v, g in final_grads.items():
+            v.grad = g
+    return planned
+
+
+def svg_text(frame: Frame) -> str:
+    """A frame's SVG as text, ready to be placed inside an HTML page (no XML prolog)."""
+    text = frame.drawing.pipe("svg").decode("utf-8")
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text
+
+
+# ----------------------------------------------------------------------- walkthrough pictures
+def write_walkthrough_pictures(out_dir: str | os.PathLike[str], *, lang: str = "en") -> list[str]:
+    """Write the worked example's pictures into ``out_dir``; returns the paths written.
+
+    ``graph_forward.svg/.png`` (values after the forward pass), ``graph_gradients.svg/.png``
+    (gradients and local derivatives on the edges), ``frames/frame_NNN.svg`` (one per step) and
+    ``stepper.html`` (all frames in one self-contained page).
+    """
+    from microgrid.worked_example import WorkedExample
+    from viz.stepper import write_stepper
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "frames").mkdir(exist_ok=True)
+    ex = WorkedExample()
+    params = ex.parameters(biases=True)
+    written: list[str] = []
+
+    def save(drawing: Drawing, filename: str) -> None:
+        written.append(drawing.render(out / filename))
+
+    forward = draw(ex.E_total, grads=False, params=params)
+    save(forward, "graph_forward.svg")
+    save(forward, "graph_forward.png")
+    ex.backward()
+    grads = draw(ex.E_total, local_grads=True, params=params)
+    save(grads, "graph_gradients.svg")
+    save(grads, "graph_gradients.png")
+
+    ex.zero_grad()
+    steps = frames(ex.E_total, lang=lang, params=params)
+    width = max(3, len(str(len(steps) - 1)))
+    for k, f in enumerate(steps):
+        save(f.drawing, f"frames/frame_{k:0{width}d}.svg")
+    title = (
+        "microgrid: backpropagation, step by step"
+        if lang == "en"
+        else "microgrid: 反向传播, 一步一步"
+    )
+    written.append(write_stepper(steps, out / "stepper.html", title=title, lang=lang))
+    return written
