@@ -1,0 +1,169 @@
+"""The seed's worked example built from Values: every number against plain float math (1e-12).
+
+Two independent references: the hand derivation written out below in plain floats (the blog's
+formulas, no engine), and the project's reference file when it is present.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from microgrid import Value
+from microgrid.worked_example import COMPUTED, PARAMETERS, WorkedExample
+
+TOL = 1e-12
+REFERENCE_FILE = (
+    Path(__file__).resolve().parents[2] / "shared" / "reference" / "worked_example.json"
+)
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def hand(w: dict[str, float], b1: float = 0.35, b2: float = 0.60) -> dict[str, float]:
+    """The seed's forward and backward pass in plain floats, as derived by hand."""
+    i1, i2, t1, t2 = 0.05, 0.10, 0.01, 0.99
+    r = {}
+    r["net_h1"] = w["w1"] * i1 + w["w2"] * i2 + b1
+    r["net_h2"] = w["w3"] * i1 + w["w4"] * i2 + b1
+    h1, h2 = sigmoid(r["net_h1"]), sigmoid(r["net_h2"])
+    r["out_h1"], r["out_h2"] = h1, h2
+    r["net_o1"] = w["w5"] * h1 + w["w6"] * h2 + b2
+    r["net_o2"] = w["w7"] * h1 + w["w8"] * h2 + b2
+    o1, o2 = sigmoid(r["net_o1"]), sigmoid(r["net_o2"])
+    r["out_o1"], r["out_o2"] = o1, o2
+    r["E_o1"], r["E_o2"] = 0.5 * (t1 - o1) ** 2, 0.5 * (t2 - o2) ** 2
+    r["E_total"] = r["E_o1"] + r["E_o2"]
+    d_o1 = -(t1 - o1) * o1 * (1 - o1)  # dE_total/dnet_o1
+    d_o2 = -(t2 - o2) * o2 * (1 - o2)
+    d_h1 = (d_o1 * w["w5"] + d_o2 * w["w7"]) * h1 * (1 - h1)  # dE_total/dnet_h1
+    d_h2 = (d_o1 * w["w6"] + d_o2 * w["w8"]) * h2 * (1 - h2)
+    r["g_w1"], r["g_w2"], r["g_w3"], r["g_w4"] = d_h1 * i1, d_h1 * i2, d_h2 * i1, d_h2 * i2
+    r["g_w5"], r["g_w6"], r["g_w7"], r["g_w8"] = d_o1 * h1, d_o1 * h2, d_o2 * h1, d_o2 * h2
+    r["g_b1"], r["g_b2"] = d_h1 + d_h2, d_o1 + d_o2
+    return r
+
+
+START = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50}
+START["w8"] = 0.55
+
+
+def test_forward_pass_matches_the_hand_derivation():
+    ex = WorkedExample()
+    ref = hand(START)
+    for name in COMPUTED:
+        assert ex.values[name].data == pytest.approx(ref[name], abs=TOL), name
+    assert ex.E_total.data == pytest.approx(0.298371109, abs=1e-9)  # the blog's number
+
+
+def test_every_named_value_has_its_label_and_is_reachable():
+    ex = WorkedExample()
+    for name, value in ex.values.items():
+        assert isinstance(value, Value) and value.label == name
+    assert {"i1", "i2", "b1", "b2", *COMPUTED, *PARAMETERS} <= set(ex.values)
+    assert ex.w5 is ex.leaves["w5"] and ex.E_total is ex.values["E_total"]
+    with pytest.raises(AttributeError, match="no Value named 'w9'"):
+        _ = ex.w9
+
+
+def test_shared_biases_appear_once_and_feed_both_neurons():
+    ex = WorkedExample()
+    users_b1 = [v for v in ex.values.values() if ex.b1 in v.children]
+    users_b2 = [v for v in ex.values.values() if ex.b2 in v.children]
+    assert {v.label for v in users_b1} == {"net_h1", "net_h2"}
+    assert {v.label for v in users_b2} == {"net_o1", "net_o2"}
+
+
+def test_gradients_match_the_hand_derivation_and_biases_sum_both_uses():
+    ex = WorkedExample()
+    ex.backward()
+    ref = hand(START)
+    for name in PARAMETERS:
+        assert ex.leaves[name].grad == pytest.approx(ref[f"g_{name}"], abs=TOL), name
+    assert ex.b1.grad == pytest.approx(ex.net_h1.grad + ex.net_h2.grad, abs=TOL)
+    assert ex.b2.grad == pytest.approx(ex.net_o1.grad + ex.net_o2.grad, abs=TOL)
+
+
+def test_backward_twice_does_not_double_the_gradients():
+    ex = WorkedExample()
+    ex.backward()
+    first = ex.gradients()
+    ex.backward()
+    assert ex.gradients() == first
+
+
+def test_one_step_updates_weights_only_by_default():
+    ex = WorkedExample()
+    after = ex.step()
+    ref = hand(START)
+    for name in START:
+        expected = START[name] - 0.5 * ref[f"g_{name}"]
+        assert ex.leaves[name].data == pytest.approx(expected, abs=TOL), name
+    assert ex.b1.data == 0.35 and ex.b2.data == 0.60
+    new = {name: ex.leaves[name].data for name in START}
+    assert after == pytest.approx(hand(new)["E_total"], abs=TOL)
+    assert after == pytest.approx(0.291027774, abs=1e-9)  # the blog's number
+
+
+def test_one_step_with_biases_moves_the_biases():
+    ex = WorkedExample()
+    ref = hand(START)
+    ex.step(update_biases=True)
+    assert ex.b1.data == pytest.approx(0.35 - 0.5 * ref["g_b1"], abs=TOL)
+    assert ex.b2.data == pytest.approx(0.60 - 0.5 * ref["g_b2"], abs=TOL)
+
+
+def _train_by_hand(steps: int, biases: bool) -> tuple[float, float, float]:
+    w, b1, b2 = dict(START), 0.35, 0.60
+    for _ in range(steps):
+        r = hand(w, b1, b2)
+        for name in w:
+            w[name] -= 0.5 * r[f"g_{name}"]
+        if biases:
+            b1, b2 = b1 - 0.5 * r["g_b1"], b2 - 0.5 * r["g_b2"]
+    r = hand(w, b1, b2)
+    return r["E_total"], r["out_o1"], r["out_o2"]
+
+
+@pytest.mark.parametrize("biases", [False, True])
+def test_training_matches_plain_float_training(biases):
+    ex = WorkedExample()
+    error = ex.train(300, update_biases=biases)
+    e, o1, o2 = _train_by_hand(300, biases)
+    assert error == pytest.approx(e, abs=TOL)
+    assert ex.outputs == pytest.approx((o1, o2), abs=TOL)
+
+
+@pytest.mark.skipif(not REFERENCE_FILE.exists(), reason=f"reference file absent: {REFERENCE_FILE}")
+def test_against_the_reference_file():
+    ref = json.loads(REFERENCE_FILE.read_text())
+    ex = WorkedExample()
+    for name, number in ref["forward"].items():
+        assert ex.values[name].data == pytest.approx(number, abs=TOL)
+    assert ex.E_total.data == pytest.approx(ref["E_total"], abs=TOL)
+    ex.backward()
+    for name, number in ref["grads"].items():
+        assert ex.leaves[name].grad == pytest.approx(number, abs=TOL)
+    ex.update()
+    for name, number in ref["after_one_step_weights_only"].items():
+        assert ex.leaves[name].data == pytest.approx(number, abs=TOL)
+    assert ex.forward().data == pytest.approx(ref["E_after_1_step_weights_only"], abs=TOL)
+    for biases, key in ((False, "weights_only"), (True, "with_biases")):
+        ex = WorkedExample()
+        error = ex.train(10_000, update_biases=biases)
+        assert error == pytest.approx(ref[f"E_after_10000_steps_{key}"], abs=TOL)
+        assert ex.outputs == pytest.approx(ref[f"outputs_after_10000_{key}"], abs=TOL)
+
+
+def test_bad_input_is_refused_by_name():
+    with pytest.raises(KeyError, match="unknown name 'w9'"):
+        WorkedExample(weights={"w9": 1.0})
+    with pytest.raises(ValueError, match="steps must be a non-negative int"):
+        WorkedExample().train(-1)
+    with pytest.raises(TypeError):
+        WorkedExample(inputs={"i1": "x"})
