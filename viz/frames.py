@@ -81,14 +81,21 @@ def name(v: Value, depth: int = 2) -> str:
     if depth == 0:
         return "(\u2026)"
     parts = [name(c, depth - 1) for c in v.children]
-    if v.op in ("+", "-", "*", "/") and len(parts) == 2:
-        symbol = {"*": "\u00b7", "/": "/", "+": " + ", "-": " \u2212 "}[v.op]
-        return f"({parts[0]}{symbol}{parts[1]})"
+    symbol = {"*": "\u00b7", "/": "/", "+": " + ", "-": " \u2212 "}.get(v.op)
+    if symbol and len(parts) == 2:
+        joined = f"{parts[0]}{symbol}{parts[1]}"
+        # * and / bind tighter than + and -, so only sums and differences need brackets.
+        return joined if v.op in ("*", "/") else f"({joined})"
     if v.op.startswith("**") and len(parts) == 1:
         return f"{parts[0]}^{v.op[2:]}"
     if v.op == "neg":
         return f"(\u2212{parts[0]})"
     return f"{v.op}({', '.join(parts)})"
+
+
+def dname(v: Value) -> str:
+    """A node's name after d in d(root)/d(node): brackets around anything but a label."""
+    return v.label if v.label else f"({_bare(name(v))})"
 
 
 def _bare(text: str) -> str:
@@ -103,10 +110,11 @@ def equation(v: Value) -> str:
         symbol = {"*": TIMES, "/": " / ", "+": " + ", "-": " \u2212 "}[v.op]
         with_numbers = symbol.join(values)
     elif v.op.startswith("**"):
-        with_numbers = f"{values[0]}^{v.op[2:]}"
+        base = values[0] if children[0].data >= 0 else f"({values[0]})"
+        with_numbers = f"{base}^{v.op[2:]}"
     else:
         with_numbers = f"{v.op}({', '.join(values)})"
-    symbolic = _bare(name(v, 2)) if not v.label else _bare(name(_unlabelled(v), 2))
+    symbolic = _bare(name(_unlabelled(v) if v.label else v, 3))
     left = f"{v.label} = " if v.label else ""
     return f"{left}{symbolic} = {with_numbers} = {num(v.data)}"
 
@@ -186,7 +194,7 @@ def plan(root: Value, *, lang: str = "en") -> list[Frame]:
         if not node.children:
             continue
         k += 1
-        lines = [f"{words['backward']} {k}/{total}: d{r}/d{name(node)} = {num(step.grad)}"]
+        lines = [f"{words['backward']} {k}/{total}: d{r}/d{dname(node)} = {num(step.grad)}"]
         factors = _upstream(root, node)
         done = set()
         for c in step.contributions:
@@ -197,7 +205,7 @@ def plan(root: Value, *, lang: str = "en") -> list[Frame]:
                 if waiting[c.child] == 0:
                     final.add(c.child)
             product = TIMES.join(num(f) for f in [*factors, c.local_grad])
-            line = f"  d{r}/d{name(c.child)} += {product} = {num(c.contribution)}"
+            line = f"  d{r}/d{dname(c.child)} += {product} = {num(c.contribution)}"
             if c.child_grad_after != c.contribution:
                 line += f"  \u2192 {num(c.child_grad_after)}"
             lines.append(line)

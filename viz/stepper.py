@@ -21,18 +21,21 @@ TEMPLATE = Path(__file__).with_name("stepper_template.html")
 UI = {
     "en": {
         "hint": "Forward pass, then backward pass, one node at a time. Keys: \u2190 \u2192, "
-        "Home/End, Space to play.",
+        "Home/End, Space to play, Z to zoom.",
         "prev": "prev",
         "next": "next",
         "play": "\u25b6 play",
         "pause": "\u275a\u275a pause",
+        "zoom": "fit / full size",
     },
     "zh": {
-        "hint": "先正向传播, 再反向传播, 每次一个节点。按键: \u2190 \u2192, Home/End, 空格播放。",
+        "hint": "先正向传播, 再反向传播, 每次一个节点。"
+        "按键: \u2190 \u2192, Home/End, 空格播放, Z 缩放。",
         "prev": "上一步",
         "next": "下一步",
         "play": "\u25b6 播放",
         "pause": "\u275a\u275a 暂停",
+        "zoom": "适应窗口 / 原始大小",
     },
 }
 
@@ -68,6 +71,7 @@ def stepper_html(frame_list: Sequence[Frame], *, title: str = "microgrid", lang:
         ("__PREV__", html.escape(ui["prev"])),
         ("__NEXT__", html.escape(ui["next"])),
         ("__PLAY__", html.escape(ui["play"])),
+        ("__ZOOM__", html.escape(ui["zoom"])),
     ):
         page = page.replace(key, value)
     return page.replace("__FRAMES__", data)
