@@ -167,3 +167,18 @@ def test_bad_input_is_refused_by_name():
         WorkedExample().train(-1)
     with pytest.raises(TypeError):
         WorkedExample(inputs={"i1": "x"})
+
+
+def test_the_demo_tutorial_runs_and_agrees(capsys):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "demos" / "worked_example.py"
+    spec = importlib.util.spec_from_file_location("demo_worked_example", path)
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    numbers = demo.main(["--steps", "20"])
+    e, _, _ = _train_by_hand(20, biases=False)
+    assert numbers["E_before"] == pytest.approx(hand(START)["E_total"], abs=TOL)
+    assert numbers["E_final"] == pytest.approx(e, abs=TOL)
+    printed = capsys.readouterr().out
+    assert "dE_total/dw1: 2 paths from E_total to w1" in printed
