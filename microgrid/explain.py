@@ -87,19 +87,27 @@ class Explanation:
     def __str__(self) -> str:
         return self.format()
 
-    def format(self, digits: int = 6, edges: bool = False) -> str:
-        """The derivation as text, in the seed's notation; ``edges=True`` lists every edge too."""
+    def format(self, digits: int = 6, edges: bool = False, lang: str = "en") -> str:
+        """The derivation as text, in the seed's notation; ``edges=True`` lists every edge too.
+
+        ``lang="zh"`` writes the words in Chinese (路径, 链式法则); the maths stays the same.
+        """
+        if lang not in _WORDS:
+            raise ValueError(f"lang must be one of {', '.join(_WORDS)}, got {lang!r}")
+        words = _WORDS[lang]
         top, bottom = name_of(self.root), name_of(self.leaf)
         grad = f"d{top}/d{bottom}"
         n = len(self.paths)
-        lines = [f"{grad}: {n} path{'s' if n != 1 else ''} from {top} to {bottom}"]
+        plural = "s" if n != 1 and lang == "en" else ""
+        lines = [f"{grad}: " + words["head"].format(n=n, s=plural, top=top, bottom=bottom)]
         if n == 0:
-            lines.append(f"  {bottom} does not affect {top}: {grad} = 0")
+            lines.append("  " + words["none"].format(top=top, bottom=bottom) + f": {grad} = 0")
             return "\n".join(lines)
-        lines.append("  (chain rule: multiply the local derivatives along a path, add the paths)")
+        lines.append("  " + words["rule"])
         for k, path in enumerate(self.paths, 1):
             factors = path.factors()
-            lines.append(f"  path {k}: " + " -> ".join(name_of(v) for v in _named(path)))
+            route = " -> ".join(name_of(v) for v in _named(path))
+            lines.append(f"  {words['path']} {k}: {route}")
             symbols = [f"d{name_of(f.upper)}/d{name_of(f.lower)}" for f in factors]
             numbers = [number(f.value, digits) for f in factors]
             widths = [max(len(s), len(t)) for s, t in zip(symbols, numbers)]
@@ -116,6 +124,22 @@ class Explanation:
             lines.append(f"{grad} = {signed_sum([p.product for p in self.paths], digits)}")
         lines.append(f"{grad} = {number(self.total, digits)}")
         return "\n".join(lines)
+
+
+_WORDS = {
+    "en": {
+        "head": "{n} path{s} from {top} to {bottom}",
+        "none": "{bottom} does not affect {top}",
+        "rule": "(chain rule: multiply the local derivatives along a path, add the paths)",
+        "path": "path",
+    },
+    "zh": {
+        "head": "从 {top} 到 {bottom} 共 {n} 条路径",
+        "none": "{bottom} 不影响 {top}",
+        "rule": "(链式法则: 沿每条路径把局部导数相乘, 再把各路径相加)",
+        "path": "路径",
+    },
+}
 
 
 def number(x: float, digits: int = 6) -> str:

@@ -24,6 +24,7 @@ LANGUAGES = ("en", "zh")
 
 TEXT = {
     "en": {
+        "lang": "en",
         "title": "Backpropagation, step by step: the worked example of seed 000",
         "setup": "The network: 2 inputs, 2 hidden neurons, 2 outputs, sigmoid everywhere",
         "inputs": "inputs",
@@ -67,6 +68,7 @@ TEXT = {
         "check": "Every number above was computed by the autograd engine (microgrid.Value).",
     },
     "zh": {
+        "lang": "zh",
         "title": "反向传播, 一步一步: 种子笔记 000 的例题",
         "setup": "网络: 2 个输入, 2 个隐藏神经元, 2 个输出, 全部使用 sigmoid 激活函数",
         "inputs": "输入",
@@ -308,7 +310,9 @@ def _w1(p: Printer, t: dict, ex: WorkedExample) -> None:
     p.line(f"    {t['engine']}: w1.grad = {p.num(ex.w1.grad)}")
     p.line("")
     p.line(f"  {t['paths']}")
-    for text in explain(ex.E_total, ex.w1).format(digits=min(p.digits, 6)).splitlines():
+    for text in (
+        explain(ex.E_total, ex.w1).format(digits=min(p.digits, 6), lang=t["lang"]).splitlines()
+    ):
         p.line("    " + text)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given
@@ -129,3 +130,14 @@ def test_sum_over_paths_equals_backward_on_random_graphs(numbers, ops):
     root.backward()
     for leaf in leaves:
         assert explain(root, leaf).total == pytest.approx(leaf.grad, rel=1e-9, abs=1e-12)
+
+
+def test_chinese_wording_keeps_the_maths():
+    ex = WorkedExample()
+    e = explain(ex.E_total, ex.w1)
+    zh, en = e.format(lang="zh"), e.format()
+    assert "从 E_total 到 w1 共 2 条路径" in zh and "链式法则" in zh and "路径 1:" in zh
+    numbers = r"-?\d+\.\d+"
+    assert re.findall(numbers, zh) == re.findall(numbers, en)
+    with pytest.raises(ValueError, match="lang must be one of"):
+        e.format(lang="fr")

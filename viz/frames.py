@@ -62,6 +62,7 @@ class Frame:
     highlight: list = field(repr=False, default_factory=list)
     grads: dict = field(repr=False, default_factory=dict)
     drawing: Drawing | None = field(repr=False, default=None)
+    svg: bytes | None = field(repr=False, default=None)  # rendered once, then reused
 
 
 # ------------------------------------------------------------------------------------ names
@@ -275,9 +276,16 @@ def frames(
     return planned
 
 
+def svg_bytes(frame: Frame) -> bytes:
+    """A frame's SVG file contents, rendered on first use and kept on the frame."""
+    if frame.svg is None:
+        frame.svg = frame.drawing.pipe("svg")
+    return frame.svg
+
+
 def svg_text(frame: Frame) -> str:
     """A frame's SVG as text, ready to be placed inside an HTML page (no XML prolog)."""
-    text = frame.drawing.pipe("svg").decode("utf-8")
+    text = svg_bytes(frame).decode("utf-8")
     start = text.find("<svg")
     return text[start:] if start >= 0 else text
 
@@ -315,7 +323,9 @@ def write_walkthrough_pictures(out_dir: str | os.PathLike[str], *, lang: str = "
     steps = frames(ex.E_total, lang=lang, params=params)
     width = max(3, len(str(len(steps) - 1)))
     for k, f in enumerate(steps):
-        save(f.drawing, f"frames/frame_{k:0{width}d}.svg")
+        path = out / "frames" / f"frame_{k:0{width}d}.svg"
+        path.write_bytes(svg_bytes(f))
+        written.append(str(path))
     title = (
         "microgrid: backpropagation, step by step"
         if lang == "en"
