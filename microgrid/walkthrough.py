@@ -221,7 +221,7 @@ def _setup(p: Printer, t: dict, ex: WorkedExample, lr: float) -> None:
             ("", "  ", f"{names('b2')}  ({t['shared_b2']})"),
             (t["targets"], "  ", names("target_o1", "target_o2")),
             (t["loss"], "  ", "E_o = 1/2 (target_o - out_o)^2,  E_total = E_o1 + E_o2"),
-            (t["lr"], "  ", f"eta = {lr:g}"),
+            (t["lr"], "  ", f"\u03b7 = {lr:g}"),
         ]
     )
 
@@ -318,7 +318,7 @@ def _w1(p: Printer, t: dict, ex: WorkedExample) -> None:
 
 def _update(p: Printer, t: dict, ex: WorkedExample, lr: float, update_biases: bool) -> None:
     p.heading(t["update"])
-    p.line(f"  {t['rule']}: w = w - eta * dE_total/dw,  eta = {lr:g}")
+    p.line(f"  {t['rule']}: w = w - \u03b7 * dE_total/dw,  \u03b7 = {lr:g}")
     before = ex.E_total.data
     learned = set(ex.parameters(biases=update_biases))
     rows = [(t["param"], "   ", t["value"], "   ", t["grad"] + "(.)", "   ", t["new"])]

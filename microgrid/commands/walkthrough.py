@@ -111,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         print("")
         print(f"wrote {len(written)} files to {args.out}:")
+        frames = [path for path in written if Path(path).parent.name == "frames"]
         for path in written:
-            print(f"  {path}")
+            if path not in frames:
+                print(f"  {path}")
+        if frames:
+            print(f"  {frames[0]} ... {Path(frames[-1]).name} ({len(frames)} stepper frames)")
     return 0
