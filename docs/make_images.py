@@ -2,7 +2,15 @@
 
 neuron.png / neuron.svg: micrograd's classic neuron o = tanh(x1*w1 + x2*w2 + b) after
 ``backward()``, with every node's value and gradient and the local derivative d(parent)/d(child)
-on every edge. The same picture, without the intermediate labels, comes from the CLI::
+on every edge.
+
+worked_example.png: the seed's w1/w5 network after ``E_total.backward()`` (the picture
+``microgrid walkthrough --out DIR`` writes as graph_gradients.png).
+
+worked_example_w5_frame.png: the stepper frame where the backward pass reaches w5, with its
+chain-rule caption.
+
+The neuron picture, without the intermediate labels, comes from the CLI::
 
     microgrid render "tanh(x1*w1 + x2*w2 + b)" --set x1=2 --set x2=0 --set w1=-3 --set w2=1 \\
         --set b=6.8813735870195432 --local-grads -o neuron.png
@@ -37,8 +45,26 @@ def neuron() -> Value:
     return o
 
 
+def worked_example() -> None:
+    """The worked example's gradient graph and the stepper frame that finishes dE_total/dw5."""
+    from microgrid.worked_example import WorkedExample
+    from viz.frames import frames
+
+    ex = WorkedExample()
+    params = ex.parameters(biases=True)
+    ex.backward()
+    drawing = viz.draw(ex.E_total, local_grads=True, params=params)
+    print("wrote", drawing.render(HERE / "worked_example.png"))
+    ex.zero_grad()
+    for frame in frames(ex.E_total, params=params):
+        if "dE_total/dw5 +=" in frame.caption:
+            print("wrote", frame.drawing.render(HERE / "worked_example_w5_frame.png"))
+            break
+
+
 def main() -> None:
     HERE.mkdir(parents=True, exist_ok=True)
+    worked_example()
     drawing = viz.draw(
         neuron(),
         local_grads=True,

@@ -63,11 +63,17 @@ class Path:
         return (self.edges[0].parent, *(e.child for e in self.edges)) if self.edges else ()
 
     def factors(self) -> tuple[Factor, ...]:
-        """The path as the seed writes it: one factor per stretch between labelled nodes."""
+        """The path as the seed writes it: one factor per stretch between labelled nodes.
+
+        When no node inside the path is labelled, every edge is its own factor, so an unnamed
+        graph still shows each chain-rule step.
+        """
         factors: list[Factor] = []
         start = 0
+        last = len(self.edges) - 1
+        every_edge = not _labelled_inside(self.nodes)
         for k, edge in enumerate(self.edges):
-            if edge.child.label or k == len(self.edges) - 1:
+            if every_edge or edge.child.label or k == last:
                 stretch = self.edges[start : k + 1]
                 value = math.prod(e.local_grad for e in stretch)
                 factors.append(Factor(stretch[0].parent, edge.child, tuple(stretch), value))
@@ -166,8 +172,16 @@ def name_of(value: Value) -> str:
     return f"({value.op})" if value.op else "(leaf)"
 
 
+def _labelled_inside(nodes: tuple[Value, ...]) -> bool:
+    """True when some node strictly between the path's ends has a label."""
+    return any(v.label for v in nodes[1:-1])
+
+
 def _named(path: Path) -> list[Value]:
+    """The nodes a path is written with: its ends and labelled nodes (all, if none is labelled)."""
     nodes = path.nodes
+    if not _labelled_inside(nodes):
+        return list(nodes)
     return [v for k, v in enumerate(nodes) if v.label or k in (0, len(nodes) - 1)]
 
 

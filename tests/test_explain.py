@@ -141,3 +141,18 @@ def test_chinese_wording_keeps_the_maths():
     assert re.findall(numbers, zh) == re.findall(numbers, en)
     with pytest.raises(ValueError, match="lang must be one of"):
         e.format(lang="fr")
+
+
+def test_unnamed_intermediates_show_every_chain_rule_step():
+    """With no labelled node inside the path, each edge is its own factor (nothing hidden)."""
+    x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.3, label="b")
+    y = (x * w + b).tanh()
+    y.label = "y"
+    y.backward()
+    (path,) = explain(y, w).paths
+    factors = path.factors()
+    assert [f.value for f in factors] == [e.local_grad for e in path.edges]
+    assert len(factors) == 3
+    assert math.isclose(math.prod(f.value for f in factors), w.grad, rel_tol=1e-15)
+    text = str(explain(y, w))
+    assert "y -> (+) -> (*) -> w" in text
