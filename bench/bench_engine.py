@@ -2,7 +2,8 @@
 
 Both engines build the same graphs from the ops they share (+, *, **, relu):
 
-- chain: ``y = (y * 0.5 + 0.1).relu()``, 300 links, built and backpropagated many times;
+- chain: ``y = (y * 0.5 + 0.1).relu()``, 300 links, built and backpropagated many times (the
+  best run counts);
 - wide:  ``sum(a_i * b_i)`` over 10^5 pairs of leaves;
 - moons: one training step of micrograd's demo: MLP 2-16-16-1 over 100 points, SVM hinge loss
   plus L2 regularization, backward.
@@ -10,7 +11,8 @@ Both engines build the same graphs from the ops they share (+, *, **, relu):
 Time is best-of-N wall time of forward+backward divided by the number of nodes in the graph.
 Memory is what tracemalloc sees still allocated after forward+backward (the graph with its
 gradients), divided by the number of nodes. Python's default garbage-collector settings stay on,
-since that is what users get. micrograd (``pip install micrograd==0.1.0``, the ``bench`` extra)
+since that is what users get; a second speed ratio with the collector paused is printed too.
+micrograd (``pip install micrograd==0.1.0``, the ``bench`` extra)
 sorts its graph recursively, so the recursion limit is raised for it (and the script says so).
 
 Run: ``python bench/bench_engine.py`` (``--quick`` for fewer repeats).
@@ -38,8 +40,13 @@ except ImportError:  # pragma: no cover - the bench extra is missing
 
 RECURSION_LIMIT = 1_000_000
 CHAIN_LINKS = 300
-CHAIN_REPEATS = 100
+#: The short chain is timed one graph at a time, best of this many times the other cases' runs.
+CHAIN_RUNS_FACTOR = 40
 WIDE_TERMS = 100_000
+# tracemalloc slows micrograd's recursive backward quadratically with depth (10^5 terms take
+# minutes), so the wide graph's memory is measured on 10^4 terms: bytes per node do not depend
+# on the length of the sum.
+WIDE_MEMORY_TERMS = 10_000
 MOONS_POINTS = 100
 
 
@@ -117,9 +124,10 @@ def zero_grad(params: list) -> None:
 
 
 # ----------------------------------------------------------------------------- measurement
-#: A step runs forward+backward once and returns the roots it built; with keep=False it may
-#: drop all but the last, so that timing does not pay for keeping earlier graphs alive.
-Step = Callable[[bool], list]
+#: A step runs forward+backward and returns the roots it built. They stay alive until the
+#: timer has stopped, so neither engine is timed freeing its graphs (micrograd's reference
+#: cycles wait for the garbage collector, microgrid's graphs would be freed at once).
+Step = Callable[[], list]
 
 
 def count_nodes(roots: list) -> int:
@@ -136,57 +144,68 @@ def count_nodes(roots: list) -> int:
     return len(seen)
 
 
-def best_time(step: Step, repeats: int) -> float:
-    """Best wall time of ``step(False)`` over ``repeats`` runs (the least disturbed one)."""
+def best_time(step: Step, repeats: int, gc_off: bool = False) -> float:
+    """Best wall time of ``step()`` over ``repeats`` runs (the least disturbed one).
+
+    With ``gc_off`` the cyclic garbage collector is paused while timing: that shows the engine
+    alone, without the collector's cost (micrograd's per-node closures make reference cycles).
+    """
     best = math.inf
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        step(False)
-        best = min(best, time.perf_counter() - t0)
+        gc.collect()
+        if gc_off:
+            gc.disable()
+        try:
+            t0 = time.perf_counter()
+            roots = step()
+            best = min(best, time.perf_counter() - t0)
+        finally:
+            gc.enable()
+        del roots
     return best
 
 
-def retained_bytes(step: Step) -> int:
-    """Bytes still allocated after ``step(True)`` while the graphs it built are alive."""
+def bytes_per_node(step: Step) -> float:
+    """Bytes still allocated after ``step()``, while its graphs are alive, per node."""
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    roots = step(True)
+    roots = step()
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
+    nodes = count_nodes(roots)
     del roots
     gc.collect()
-    return after - before
+    return (after - before) / nodes
 
 
-def measure(step: Step, repeats: int) -> dict:
-    """Nodes built, best time and retained bytes of one engine's step."""
-    nodes = count_nodes(step(True))
-    seconds = best_time(step, repeats)
-    memory = retained_bytes(step)
-    return {"nodes": nodes, "ns": seconds / nodes * 1e9, "bpn": memory / nodes}
+def measure(step: Step, repeats: int, memory_step: Step | None = None) -> dict:
+    """Nodes built, best time per node (gc on and off) and retained bytes per node of a step."""
+    nodes = count_nodes(step())
+    return {
+        "nodes": nodes,
+        "ns": best_time(step, repeats) / nodes * 1e9,
+        "ns_gc_off": best_time(step, repeats, gc_off=True) / nodes * 1e9,
+        "bpn": bytes_per_node(memory_step or step),
+    }
 
 
 def chain_step(V: type) -> Step:
-    """CHAIN_REPEATS chains, each built and backpropagated on its own."""
+    """One chain, built and backpropagated."""
 
-    def step(keep: bool) -> list:
-        roots = []
-        for _ in range(CHAIN_REPEATS):
-            y = chain(V)
-            y.backward()
-            if keep:
-                roots.append(y)
-        return roots if keep else [y]
+    def step() -> list:
+        y = chain(V)
+        y.backward()
+        return [y]
 
     return step
 
 
-def wide_step(V: type) -> Step:
+def wide_step(V: type, n: int = WIDE_TERMS) -> Step:
     """The wide sum over leaves made once, outside the timed step (they are its inputs)."""
-    a, b = wide_leaves(V)
+    a, b = wide_leaves(V, n)
 
-    def step(keep: bool) -> list:
+    def step() -> list:
         root = wide(a, b)
         root.backward()
         return [root]
@@ -198,7 +217,7 @@ def moons_step_of(V: type, model: object, xs: list, ys: list) -> Step:
     """One training step's forward and backward (after zeroing the parameters' grads)."""
     params = model.parameters()
 
-    def step(keep: bool) -> list:
+    def step() -> list:
         zero_grad(params)
         loss = moons_step(model, xs, ys, V)
         loss.backward()
@@ -209,9 +228,9 @@ def moons_step_of(V: type, model: object, xs: list, ys: list) -> Step:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="best of 2 instead of 7")
+    parser.add_argument("--quick", action="store_true", help="best of 2 instead of 5")
     args = parser.parse_args(argv)
-    best_of = 2 if args.quick else 7
+    best_of = 2 if args.quick else 5
 
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(RECURSION_LIMIT)
@@ -219,7 +238,10 @@ def main(argv: list[str] | None = None) -> int:
         f"note: raised sys.setrecursionlimit from {old_limit} to {RECURSION_LIMIT} because "
         "micrograd's topological sort is recursive (the 10^5-term sum is 2*10^5 deep)"
     )
-    print(f"gc thresholds (default, untouched): {gc.get_threshold()}; best of {best_of} runs")
+    print(
+        f"gc thresholds (default, untouched): {gc.get_threshold()}; best of {best_of} runs "
+        f"({best_of * CHAIN_RUNS_FACTOR} for the chain)"
+    )
     print(f"microgrid {microgrid.__version__}, micrograd 0.1.0, Python {sys.version.split()[0]}")
 
     random.seed(0)
@@ -233,39 +255,54 @@ def main(argv: list[str] | None = None) -> int:
     # Steps are made just before they are measured (wide_step makes 2*10^5 leaves), so no
     # case pays the garbage collector for another case's live objects.
     cases = [
-        (f"chain {CHAIN_LINKS} links x{CHAIN_REPEATS}", chain_step, chain_step),
-        ("wide sum 10^5 products", wide_step, wide_step),
+        (f"chain {CHAIN_LINKS} links", chain_step, chain_step, None),
+        (
+            "wide sum 10^5 products",
+            wide_step,
+            wide_step,
+            lambda V: wide_step(V, WIDE_MEMORY_TERMS),
+        ),
         (
             "moons step 2-16-16-1",
             lambda V: moons_step_of(V, mc_model, xs, ys),
             lambda V: moons_step_of(V, mg_model, xs, ys),
+            None,
         ),
     ]
 
     header = (
-        f"{'graph':<24} {'nodes':>8}  {'micrograd ns/node':>17} {'microgrid ns/node':>17}"
-        f" {'speed x':>7}  {'micrograd B/node':>16} {'microgrid B/node':>16} {'memory x':>8}"
+        f"{'graph':<24} {'nodes':>7}  {'micrograd ns/node':>17} {'microgrid ns/node':>17}"
+        f" {'speed x':>7} {'(gc off)':>8}  {'micrograd B/node':>16} {'microgrid B/node':>16}"
+        f" {'memory x':>8}"
     )
     print()
     print(header)
     print("-" * len(header))
     speed_ratios, memory_ratios = [], []
-    for title, mc_make, mg_make in cases:
-        mc = measure(mc_make(McValue), best_of)
+    for title, mc_make, mg_make, memory_make in cases:
+        runs = best_of * CHAIN_RUNS_FACTOR if mc_make is chain_step else best_of
+        mc_memory = memory_make(McValue) if memory_make else None
+        mc = measure(mc_make(McValue), runs, mc_memory)
+        del mc_memory
         gc.collect()
-        mg = measure(mg_make(MgValue), best_of)
+        mg_memory = memory_make(MgValue) if memory_make else None
+        mg = measure(mg_make(MgValue), runs, mg_memory)
+        del mg_memory
         gc.collect()
         speed, memory = mc["ns"] / mg["ns"], mc["bpn"] / mg["bpn"]
+        speed_gc_off = mc["ns_gc_off"] / mg["ns_gc_off"]
         speed_ratios.append(speed)
         memory_ratios.append(memory)
         nodes = f"{mg['nodes']}" if mg["nodes"] == mc["nodes"] else f"{mc['nodes']}/{mg['nodes']}"
         print(
-            f"{title:<24} {nodes:>8}  {mc['ns']:>17.0f} {mg['ns']:>17.0f} {speed:>7.2f}"
-            f"  {mc['bpn']:>16.0f} {mg['bpn']:>16.0f} {memory:>8.2f}"
+            f"{title:<24} {nodes:>7}  {mc['ns']:>17.0f} {mg['ns']:>17.0f} {speed:>7.2f}"
+            f" {speed_gc_off:>8.2f}  {mc['bpn']:>16.0f} {mg['bpn']:>16.0f} {memory:>8.2f}"
         )
     print()
-    print("speed x  = micrograd time / microgrid time per node   (target >= 2)")
-    print("memory x = micrograd bytes / microgrid bytes per node (target >= 2)")
+    print("speed x  = micrograd time / microgrid time per node, default gc  (target >= 2)")
+    print("(gc off) = the same ratio with the cyclic garbage collector paused while timing")
+    print("memory x = micrograd bytes / microgrid bytes per node             (target >= 2)")
+    print(f"(wide sum memory measured on {WIDE_MEMORY_TERMS} terms: see WIDE_MEMORY_TERMS)")
     print(f"worst speed x {min(speed_ratios):.2f}, worst memory x {min(memory_ratios):.2f}")
     sys.setrecursionlimit(old_limit)
     return 0

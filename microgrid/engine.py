@@ -297,7 +297,14 @@ def _const(x: object, op: str = "") -> Value:
     """Wrap a plain number that appeared as an operand of ``op`` (``x * 2``) as a constant leaf."""
     if type(x) is not float:  # the message is only built when it is needed
         x = _as_float(x, f"the operand of {op}" if op else "operand")
-    return _result(x, (), (), "const")
+    out = _new(Value)  # as _result does, minus a call: constants are made on the hot path
+    out.data = x
+    out.grad = 0.0
+    out.children = out.local_grads = ()
+    out.op = "const"
+    out.label = ""
+    out.scope = _mode.current_scope
+    return out
 
 
 def _short(p: float) -> str:

@@ -18,34 +18,51 @@ def topological_order(root: Value) -> list[Value]:
 
     Depth-first post-order over ``children`` in operand order, with an explicit stack.
     """
+    _check_root(root, "topological_order")
+    return _post_order(root, reset_grads=False)
+
+
+def _check_root(root: object, who: str) -> None:
     if not isinstance(root, Value):
-        raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
+        raise TypeError(f"{who} needs a Value, got {type(root).__name__}")
+
+
+def _post_order(root: Value, reset_grads: bool) -> list[Value]:
+    """The walk behind ``topological_order``; with ``reset_grads`` it also zeroes interior grads.
+
+    Resetting while walking saves the backward pass a second sweep over every node.
+    """
     order: list[Value] = []
-    visited: set[Value] = set()
-    # Each stack entry is a node and the index of the next child to visit.
-    stack: list[tuple[Value, int]] = [(root, 0)]
-    visited.add(root)
-    push, pop, mark = stack.append, stack.pop, visited.add
-    while stack:
-        node, i = pop()
-        children = node.children
-        while i < len(children):
-            child = children[i]
-            i += 1
+    visited: set[Value] = {root}
+    # The nodes we descended from, each with an iterator over its children still to visit.
+    stack: list[tuple[Value, Iterator[Value]]] = []
+    push, pop, mark, emit = stack.append, stack.pop, visited.add, order.append
+    node, pending = root, iter(root.children)
+    while True:
+        for child in pending:
             if child not in visited:
                 mark(child)
-                push((node, i))
-                node, children, i = child, child.children, 0
-        order.append(node)
+                if child.children:  # descend; come back to node's next child later
+                    push((node, pending))
+                    node, pending = child, iter(child.children)
+                    break
+                emit(child)  # a leaf is finished as soon as it is seen
+        else:  # every child of node is done
+            if reset_grads and node.children:
+                node.grad = 0.0
+            emit(node)
+            if not stack:
+                return order
+            node, pending = pop()
+
+
+def _start(root: Value, grad: float, who: str) -> list[Value]:
+    """Order the graph, reset interior gradients (leaves keep accumulating), seed the root."""
+    _check_root(root, who)
+    seed = _as_float(grad, "backward's seed grad")
+    order = _post_order(root, reset_grads=True)
+    root.grad += seed
     return order
-
-
-def _seed(root: Value, grad: float, order: list[Value]) -> None:
-    """Reset interior gradients (leaves keep accumulating) and seed the root."""
-    for node in order:
-        if node.children:
-            node.grad = 0.0
-    root.grad += _as_float(grad, "backward's seed grad")
 
 
 def backward(root: Value, grad: float = 1.0) -> list[Value]:
@@ -54,12 +71,19 @@ def backward(root: Value, grad: float = 1.0) -> list[Value]:
     One generic loop over the reverse topological order: for each node, each edge adds
     ``local_grad * node.grad`` to its child. See ``Value.backward`` for accumulation rules.
     """
-    order = topological_order(root)
-    _seed(root, grad, order)
+    order = _start(root, grad, "backward")
     for node in reversed(order):
-        g = node.grad
-        for child, local in zip(node.children, node.local_grads):
-            child.grad += local * g
+        children = node.children
+        if len(children) == 2:  # most ops are binary: unpacking beats zip() on the hot path
+            g = node.grad
+            a, b = children
+            local_a, local_b = node.local_grads
+            a.grad += local_a * g
+            b.grad += local_b * g
+        elif children:
+            g = node.grad
+            for child, local in zip(children, node.local_grads):
+                child.grad += local * g
     return order
 
 
@@ -89,8 +113,7 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     Each step is taken when the generator advances, so a stepper can show the gradients filled
     in so far. Leaves yield a step with no contributions (their gradient is final there).
     """
-    order = topological_order(root)
-    _seed(root, grad, order)
+    order = _start(root, grad, "backward_steps")
     for index, node in enumerate(reversed(order)):
         g = node.grad
         contributions = []
