@@ -148,7 +148,7 @@ class Value:
 
     def __pow__(self, exponent: Operand) -> Value:
         """a ** p. For a number p: d/da = p a^(p-1). For a Value p: also d/dp = a^p ln a (a > 0)."""
-        if exponent.__class__ is Value:
+        if isinstance(exponent, Value):
             return _pow_value(self, exponent)
         p = _as_float(exponent, "exponent")
         a = self.data
@@ -296,6 +296,8 @@ def _result(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
 def _const(x: object, op: str = "") -> Value:
     """Wrap a plain number that appeared as an operand of ``op`` (``x * 2``) as a constant leaf."""
     if type(x) is not float:  # the message is only built when it is needed
+        if isinstance(x, Value):  # a subclass of Value is an operand, not a number
+            return x
         x = _as_float(x, f"the operand of {op}" if op else "operand")
     out = _new(Value)  # as _result does, minus a call: constants are made on the hot path
     out.data = x
@@ -356,13 +358,13 @@ def _pick(a: Operand, b: Operand, take_a: bool, op: str) -> Value:
 
 def max(a: Operand, b: Operand) -> Value:  # noqa: A001 - mirrors the builtin on purpose
     """The larger of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
-    a_data = a.data if a.__class__ is Value else _as_float(a, "max operand")
-    b_data = b.data if b.__class__ is Value else _as_float(b, "max operand")
+    a_data = a.data if isinstance(a, Value) else _as_float(a, "max operand")
+    b_data = b.data if isinstance(b, Value) else _as_float(b, "max operand")
     return _pick(a, b, a_data >= b_data, "max")
 
 
 def min(a: Operand, b: Operand) -> Value:  # noqa: A001 - mirrors the builtin on purpose
     """The smaller of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
-    a_data = a.data if a.__class__ is Value else _as_float(a, "min operand")
-    b_data = b.data if b.__class__ is Value else _as_float(b, "min operand")
+    a_data = a.data if isinstance(a, Value) else _as_float(a, "min operand")
+    b_data = b.data if isinstance(b, Value) else _as_float(b, "min operand")
     return _pick(a, b, a_data <= b_data, "min")

@@ -296,3 +296,17 @@ def test_a_million_node_chain_of_mixed_ops() -> None:
     assert len(topological_order(y)) == 1_000_001
     y.backward()
     assert math.isfinite(x.grad)
+
+
+def test_a_subclass_of_value_is_an_operand_not_a_number() -> None:
+    class Parameter(Value):
+        __slots__ = ()
+
+    x, p = Value(2.0), Parameter(3.0, label="p")
+    y = x * p + p - x / p + x**p + microgrid.max(p, x) + microgrid.min(x, p)
+    assert all(node.op != "const" for node in topological_order(y))
+    y.backward()
+    numeric = numerical_gradient(
+        lambda a, b: a * b + b - a / b + a**b + max(a, b) + min(a, b), [2.0, 3.0]
+    )
+    assert [x.grad, p.grad] == pytest.approx(numeric, rel=1e-7)
