@@ -13,6 +13,7 @@ from strategies import FLOAT_OPS, MICROGRID_OPS, build_values, evaluate, express
 
 import microgrid
 from microgrid import Value, backward_steps, gradcheck, topological_order
+from microgrid.graph import backward as graph_backward
 
 
 @given(expression_dags())
@@ -63,7 +64,16 @@ def test_backward_steps_equals_backward_on_every_node(dag):
     steps = list(backward_steps(root_b))
     order_a, order_b = topological_order(root_a), topological_order(root_b)
     assert [n.grad for n in order_a] == [n.grad for n in order_b]
-    assert [step.node for step in steps] == order_b[::-1]
+    # The steps visit nodes in the order backward() used, and that order is topological:
+    # every node is processed before each of its operands.
+    _, root_c = build_values(dag)
+    used = graph_backward(root_c)
+    assert [step.node.op for step in steps] == [node.op for node in reversed(used)]
+    position = {node: k for k, node in enumerate(step.node for step in steps)}
+    assert len(position) == len(order_b)
+    for step in steps:
+        for child in step.node.children:
+            assert position[step.node] < position[child]
     assert [step.index for step in steps] == list(range(len(order_b)))
 
 

@@ -9,6 +9,7 @@ import pytest
 
 import microgrid
 from microgrid import Value, backward_steps, no_grad, numerical_gradient, scope, topological_order
+from microgrid.graph import backward as graph_backward
 
 
 # ---------------------------------------------------------------------------- construction
@@ -169,7 +170,8 @@ def test_backward_steps_to_the_end_equals_backward_on_every_node() -> None:
     steps = list(backward_steps(two))
     order_one, order_two = topological_order(one), topological_order(two)
     assert [n.grad for n in order_one] == [n.grad for n in order_two]
-    assert [s.node for s in steps] == order_two[::-1]
+    # The steps run in the order backward() uses (first operand's branch first).
+    assert [s.node for s in steps] == graph_backward(two)[::-1]
 
 
 def test_backward_steps_are_lazy_and_describe_each_edge() -> None:
@@ -185,7 +187,7 @@ def test_backward_steps_are_lazy_and_describe_each_edge() -> None:
         (b, 2.0, 2.0, 2.0),
     ]
     rest = list(steps)
-    assert [s.node for s in rest] == [b, a]
+    assert [s.node for s in rest] == [a, b]  # first operand first
     assert all(s.contributions == () for s in rest)  # leaves push nothing further
 
 

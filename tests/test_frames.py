@@ -95,8 +95,8 @@ def test_not_final_nodes_are_greyed_and_grads_so_far_shown(drawn):
     assert ex.E_o1 not in first.dim and ex.E_o2 not in first.dim  # their only user is done
     assert ex.w1 in first.dim and ex.out_h1 in first.dim
     assert first.grads[ex.E_o1] == 1.0 and first.grads[ex.w5] == 0.0
-    # out_h1 gets error from E_o2's side first: partial, known, still greyed
-    partial = next(f for f in fs if "dE_total/dout_h1 += -0.2171" in f.caption)
+    # out_h1 gets error from E_o1's side first (the seed's order): partial, known, still greyed
+    partial = next(f for f in fs if "dE_total/dout_h1 += 0.7414" in f.caption)
     assert ex.out_h1 in partial.grad_known and ex.out_h1 in partial.dim
     assert partial.grads[ex.out_h1] != pytest.approx(ex.out_h1.grad)
 

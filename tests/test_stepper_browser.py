@@ -71,7 +71,7 @@ def test_stepper_steps_with_keys_and_buttons_without_console_errors(browser, pag
     assert page.text_content("#counter").split()[0] == "56"
     page.click("#prev")
     assert page.text_content("#counter").split()[0] == "55"
-    assert "dE_total/dw1 +=" in page.text_content("#caption")
+    assert "dE_total/dw4 +=" in page.text_content("#caption")
     page.keyboard.press("ArrowLeft")
     assert page.text_content("#counter").split()[0] == "54"
     page.fill("#slider", "30")  # the slider jumps straight to a frame
