@@ -107,7 +107,9 @@ class Value:
             other = _const(other, "+")
         return _result(self.data + other.data, (self, other), (1.0, 1.0), "+")
 
-    __radd__ = __add__
+    def __radd__(self, other: Number) -> Value:
+        """number + Value: the number stays the first operand, as written (drawings, explain)."""
+        return _const(other, "+") + self
 
     def __sub__(self, other: Operand) -> Value:
         """a - b; d/da = 1, d/db = -1."""
@@ -124,7 +126,9 @@ class Value:
             other = _const(other, "*")
         return _result(self.data * other.data, (self, other), (other.data, self.data), "*")
 
-    __rmul__ = __mul__
+    def __rmul__(self, other: Number) -> Value:
+        """number * Value, e.g. ``0.5 * err``: operands recorded in the order written."""
+        return _const(other, "*") * self
 
     def __truediv__(self, other: Operand) -> Value:
         """a / b; d/da = 1/b, d/db = -a/b^2. Division by zero raises ZeroDivisionError."""
