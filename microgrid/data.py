@@ -365,7 +365,10 @@ class MinMaxScaler(_Scaler):
         self.data_min = X.min(axis=0)
         self.data_max = X.max(axis=0)
         a, b = self.feature_range
-        self.scale = (b - a) / _safe(self.data_max - self.data_min)
+        with np.errstate(over="ignore"):
+            scale = (b - a) / _safe(self.data_max - self.data_min)
+        # A span so tiny that dividing by it overflows is, for floats, a constant column.
+        self.scale = np.where(np.isfinite(scale), scale, b - a)
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
         return self.feature_range[0] + (X - self.data_min) * self.scale
@@ -397,14 +400,14 @@ class DecimalScaler(_Scaler):
     """Decimal scaling: x' = x / 10^j per column, j the smallest integer with max |x'| < 1.
 
     So 986 -> 0.986 (j = 3) and 1000 -> 0.1 (j = 4); small data scale up (0.05 -> 0.5, j = -1).
-    An all-zero column keeps j = 0.
+    An all-zero column (or one whose peak is below the smallest normal float) keeps j = 0.
     """
 
     def _fit(self, X: np.ndarray) -> None:
         peaks = np.abs(X).max(axis=0)
         exps = []
         for peak in peaks:
-            if peak == 0.0:
+            if peak < np.finfo(np.float64).tiny:  # zero, or subnormal: 10^j would underflow
                 exps.append(0)
                 continue
             j = math.floor(math.log10(peak)) + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from microgrid import Value, no_grad
 from microgrid.losses import categorical_cross_entropy, half_sum_squared_error
 from microgrid.nn import MLP, Dense, Dropout, Layer, Module, Neuron, Sequential, get_activation
 
-REFERENCE = "/work/shared/reference/worked_example.json"
+REFERENCE = Path(__file__).resolve().parent / "reference" / "worked_example.json"
 
 
 def weights_of(model: Module) -> list[float]:

@@ -116,7 +116,6 @@ def test_update_biases_changes_the_biases(capsys):
     assert "(kept)" not in out
 
 
-@pytest.mark.skipif(not REFERENCE_FILE.exists(), reason=f"reference file absent: {REFERENCE_FILE}")
 @pytest.mark.parametrize("flag,key", [((), "weights_only"), (("--update-biases",), "with_biases")])
 def test_ten_thousand_steps_match_the_reference_file(capsys, flag, key):
     ref = json.loads(REFERENCE_FILE.read_text())
