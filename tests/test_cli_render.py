@@ -159,3 +159,20 @@ def test_help_lists_the_functions(capsys):
         main(["render", "--help"])
     assert info.value.code == 0
     assert "leaky_relu" in capsys.readouterr().out
+
+
+def test_no_grads_prints_values_only_and_refuses_local_grads(tmp_path, capsys):
+    out = tmp_path / "g.svg"
+    assert main(["render", "x*2", "--set", "x=3", "--no-grads", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "gradients" not in printed and "dout/dx" not in printed
+    assert "x =          3" in printed
+    code = main(["render", "x*2", "--set", "x=3", "--no-grads", "--local-grads", "-o", str(out)])
+    assert code == 2
+    assert "contradict" in capsys.readouterr().err
+
+
+def test_a_bare_variable_and_one_node(tmp_path, capsys):
+    assert main(["render", "x", "--set", "x=1", "-o", str(tmp_path / "g.svg")]) == 0
+    printed = capsys.readouterr().out
+    assert "x = x" not in printed and "(SVG, 1 node)" in printed

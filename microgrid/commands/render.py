@@ -141,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
             )
         if args.max_nodes < 1:
             raise UsageError("--max-nodes must be at least 1")
+        if args.no_grads and args.local_grads:
+            raise UsageError("--no-grads and --local-grads contradict each other: choose one")
     except (UsageError, expr.ExpressionError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
@@ -178,12 +180,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
 
-    print(f"{root.label} = {args.expression.strip()} = {_fmt(root.data)}")
+    text = args.expression.strip()
+    if text == root.label:  # a bare variable: "x = 1", not "x = x = 1"
+        print(f"{root.label} = {_fmt(root.data)}")
+    else:
+        print(f"{root.label} = {text} = {_fmt(root.data)}")
     if leaves:
-        print(f"gradients of {root.label} (backward pass):")
         width = max(len(name) for name in leaves)
-        for name, leaf in leaves.items():
-            grad_name = f"d{root.label}/d{name}"
-            print(f"  {name:<{width}} = {_fmt(leaf.data):>10}   {grad_name} = {_fmt(leaf.grad)}")
-    print(f"wrote {args.output} ({fmt.upper()}, {drawing.n_nodes} nodes)")
+        if args.no_grads:
+            print("values:")
+            for name, leaf in leaves.items():
+                print(f"  {name:<{width}} = {_fmt(leaf.data):>10}")
+        else:
+            print(f"gradients of {root.label} (backward pass):")
+            for name, leaf in leaves.items():
+                value, grad = _fmt(leaf.data), _fmt(leaf.grad)
+                print(f"  {name:<{width}} = {value:>10}   d{root.label}/d{name} = {grad}")
+    nodes = f"{drawing.n_nodes} node{'' if drawing.n_nodes == 1 else 's'}"
+    print(f"wrote {args.output} ({fmt.upper()}, {nodes})")
     return 0
