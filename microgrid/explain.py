@@ -112,10 +112,10 @@ class Explanation:
         lines.append("  " + words["rule"])
         for k, path in enumerate(self.paths, 1):
             factors = path.factors()
-            route = " -> ".join(name_of(v) for v in _named(path))
+            route = " -> ".join(_elide([name_of(v) for v in _named(path)], "..."))
             lines.append(f"  {words['path']} {k}: {route}")
-            symbols = [f"d{name_of(f.upper)}/d{name_of(f.lower)}" for f in factors]
-            numbers = [number(f.value, digits) for f in factors]
+            symbols = _elide([f"d{name_of(f.upper)}/d{name_of(f.lower)}" for f in factors], "...")
+            numbers = _elide([number(f.value, digits) for f in factors], "...")
             widths = [max(len(s), len(t)) for s, t in zip(symbols, numbers)]
             lines.append("    " + " * ".join(s.rjust(w) for s, w in zip(symbols, widths)))
             lines.append("  = " + " * ".join(t.rjust(w) for t, w in zip(numbers, widths)))
@@ -148,9 +148,21 @@ _WORDS = {
 }
 
 
+#: A path with more factors than this is printed with its middle elided (the numbers stay exact).
+MAX_SHOWN_FACTORS = 12
+
+
+def _elide(items: list[str], gap: str) -> list[str]:
+    """Keep a long list readable: its first and last five items around ``gap`` (+ how many)."""
+    if len(items) <= MAX_SHOWN_FACTORS:
+        return items
+    return [*items[:5], f"{gap}({len(items) - 10} more){gap}", *items[-5:]]
+
+
 def number(x: float, digits: int = 6) -> str:
-    """A number with ``digits`` decimals; scientific below 1e-4, so small numbers keep digits."""
-    if x != 0 and abs(x) < 1e-4:
+    """A number with ``digits`` decimals; scientific when fixed point would keep fewer than three
+    significant digits (and always below 1e-4), so small numbers never print as 0.000."""
+    if x != 0 and abs(x) < max(1e-4, 10.0 ** (2 - digits)):
         return f"{x:.{max(digits - 1, 1)}e}"
     return f"{x:.{digits}f}"
 
@@ -219,10 +231,11 @@ def explain(root: Value, leaf: Value, limit: int = DEFAULT_LIMIT) -> Explanation
         raise ValueError(f"limit must be a positive int, got {limit!r}")
     n = count_paths(root, leaf)
     if n > limit:
+        raise_limit = f", or pass limit={n}" if n <= 100_000 else ""
         raise TooManyPathsError(
             f"{n} paths lead from {name_of(root)} to {name_of(leaf)}, more than limit={limit}: "
             f"listing them all would be slow and unreadable. Explain a smaller piece (from a "
-            f"node nearer {name_of(leaf)}), or pass limit={n}. The gradient itself needs no "
+            f"node nearer {name_of(leaf)}){raise_limit}. The gradient itself needs no "
             "paths: root.backward() then leaf.grad."
         )
     reaches = _reaching(root, leaf)

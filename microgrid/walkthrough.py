@@ -310,9 +310,7 @@ def _w1(p: Printer, t: dict, ex: WorkedExample) -> None:
     p.line(f"    {t['engine']}: w1.grad = {p.num(ex.w1.grad)}")
     p.line("")
     p.line(f"  {t['paths']}")
-    for text in (
-        explain(ex.E_total, ex.w1).format(digits=min(p.digits, 6), lang=t["lang"]).splitlines()
-    ):
+    for text in explain(ex.E_total, ex.w1).format(digits=p.digits, lang=t["lang"]).splitlines():
         p.line("    " + text)
 
 

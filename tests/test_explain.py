@@ -156,3 +156,27 @@ def test_unnamed_intermediates_show_every_chain_rule_step():
     assert math.isclose(math.prod(f.value for f in factors), w.grad, rel_tol=1e-15)
     text = str(explain(y, w))
     assert "y -> (+) -> (*) -> w" in text
+
+
+def test_a_long_path_is_printed_with_its_middle_elided():
+    x = Value(0.9, label="x")
+    y = x
+    for _ in range(300):
+        y = (y * 1.0001).tanh()
+    y.label = "y"
+    y.backward()
+    e = explain(y, x)
+    (path,) = e.paths
+    assert len(path.factors()) == 600  # the data keeps every factor
+    text = str(e)
+    assert "...(590 more)..." in text and len(text) < 2000
+    assert math.isclose(e.total, x.grad, rel_tol=1e-12)
+
+
+def test_small_numbers_keep_three_significant_digits_at_any_precision():
+    from microgrid.explain import number
+
+    assert number(0.000438568, 3) == "4.39e-04"
+    assert number(0.000438568, 9) == "0.000438568"
+    assert number(0.0554, 6) == "0.055400"
+    assert number(0.0, 3) == "0.000"

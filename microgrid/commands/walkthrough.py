@@ -70,8 +70,8 @@ def _progress(iterable):
 
 def _check(args: argparse.Namespace) -> str | None:
     """The problem with the arguments, or None."""
-    if args.steps < 0:
-        return f"--steps must be 0 or more, got {args.steps}"
+    if args.steps < 1:
+        return f"--steps must be 1 or more (the step shown in part 4 is step 1), got {args.steps}"
     if not 1 <= args.digits <= 17:
         return f"--digits must be from 1 to 17, got {args.digits}"
     if not (args.lr > 0 and args.lr < float("inf")):
