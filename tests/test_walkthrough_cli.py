@@ -165,7 +165,8 @@ def test_out_writes_graphs_frames_and_stepper(capsys, tmp_path):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--steps", "-1"], "--steps must be 0 or more"),
+        (["--steps", "-1"], "--steps must be 1 or more"),
+        (["--steps", "0"], "--steps must be 1 or more"),
         (["--digits", "0"], "--digits must be from 1 to 17"),
         (["--lr", "0"], "--lr must be a positive finite number"),
         (["--lr", "nan"], "--lr must be a positive finite number"),
