@@ -352,12 +352,17 @@ def fit(
             for start in range(0, n, size):
                 batch = order[start : start + size]
                 opt.zero_grad()
-                preds = [_forward(model, X[i], int(i)) for i in batch]
-                batch_targets = [targets[i] for i in batch]
-                batch_loss = _mean_loss(loss_fn, preds, batch_targets)
-                if not math.isfinite(batch_loss.data):
+                try:
+                    preds = [_forward(model, X[i], int(i)) for i in batch]
+                    batch_targets = [targets[i] for i in batch]
+                    batch_loss = _mean_loss(loss_fn, preds, batch_targets)
+                    diverged = None if math.isfinite(batch_loss.data) else batch_loss.data
+                except (OverflowError, ZeroDivisionError) as exc:
+                    # An op overflowed (exp, pow) or divided by 0: the weights have diverged.
+                    diverged = f"not computable ({exc})"
+                if diverged is not None:
                     raise FloatingPointError(
-                        f"the loss became {batch_loss.data} in epoch {epoch}, batch "
+                        f"the loss became {diverged} in epoch {epoch}, batch "
                         f"{start // size}: lower the learning rate or check the data"
                     )
                 total += batch_loss.data * len(batch)

@@ -469,3 +469,11 @@ def test_loss_and_metric_as_plain_functions():
     assert h.loss[0] == pytest.approx(np.mean(YR**2))  # all-zero weights predict 0
     with pytest.raises(TypeError, match="the loss returned str for sample 0"):
         fit(model, XR, YR, loss=lambda p, t: "x", optimizer="adam", epochs=1)
+
+
+def test_divergence_that_overflows_an_op_gets_fits_own_message():
+    """A huge learning rate overflows pow inside the loss: fit says diverged, with the epoch."""
+    model = MLP(2, [3, 1], seed=0)
+    opt = SGD(model.parameters(), lr=1e10)
+    with pytest.raises(FloatingPointError, match=r"in epoch \d+, batch 0: lower the learning"):
+        fit(model, [[1.0, 2.0]] * 2, [1.0, 1.0], loss="mse", optimizer=opt, epochs=50)
