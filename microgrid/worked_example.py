@@ -183,8 +183,3 @@ class WorkedExample:
         for _ in loop:
             self.step(lr, update_biases)
         return self.values["E_total"].data
-
-
-def build(**kwargs: Mapping[str, float]) -> WorkedExample:
-    """The seed's network after its forward pass (``WorkedExample(**kwargs)``)."""
-    return WorkedExample(**kwargs)

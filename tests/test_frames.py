@@ -159,3 +159,19 @@ def test_stepper_refuses_undrawn_or_empty_frames():
         stepper_html(plan(y))
     with pytest.raises(ValueError, match="at least one frame"):
         stepper_html([])
+
+
+def test_stepper_for_any_graph_writes_one_page_and_leaves_backward_grads(tmp_path):
+    """viz.stepper_for works on any expression, not only the worked example."""
+    import viz
+
+    x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.3, label="b")
+    y = (x * w + b).tanh()
+    y.label = "y"
+    path = viz.stepper_for(y, tmp_path / "stepper.html")
+    page = (tmp_path / "stepper.html").read_text(encoding="utf-8")
+    assert str(path).endswith("stepper.html")
+    assert "Backward pass" in page and "dy/dw +=" in page
+    assert "http://" not in page.replace("http://www.w3.org", "")  # self-contained, no network
+    # afterwards the grads are those of y.backward(): dy/dw = x (1 - y^2)
+    assert math.isclose(w.grad, x.data * (1 - y.data**2), rel_tol=1e-12)

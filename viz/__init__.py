@@ -12,12 +12,15 @@ True
 ``drawing.render("graph.svg")`` writes SVG, PNG, PDF or DOT (by suffix) with Graphviz running
 in-process through pygraphviz: no system Graphviz is needed. In Jupyter a drawing displays
 inline. Modules: ``dot`` (graph -> DOT), ``labels`` (escaped HTML-like labels), ``style``
-(palette, node roles), ``render`` (backends, pinned layouts for frames), ``drawing``.
+(palette, node roles), ``render`` (backends, pinned layouts for frames), ``drawing``,
+``frames`` (the forward and backward pass as pinned pictures) and ``stepper`` (those frames as
+one self-contained HTML page: ``viz.stepper_for(loss, "stepper.html")`` for any graph).
 """
 
 from viz.dot import DEFAULT_MAX_NODES, GraphTooLargeError, draw
 from viz.drawing import Drawing
 from viz.render import FORMATS, Layout, OutputPathError, RenderError, layout, layout_positions
+from viz.stepper import stepper_for
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -30,6 +33,7 @@ __all__ = [
     "draw",
     "layout",
     "layout_positions",
+    "stepper_for",
 ]
 
 
