@@ -314,3 +314,15 @@ def test_node_id_maps_values_to_their_dot_ids():
     loss = scoped_mlp()
     inside = next(v for v in microgrid.topological_order(loss) if v.scope == "mlp.layer1.neuron0")
     assert viz.draw(loss, collapse="mlp.layer1").node_id(inside) == "c0"
+
+
+def test_a_collapsed_layer_names_its_outputs_by_neuron_and_counts_the_rest():
+    from microgrid import nn
+
+    model = nn.MLP(2, [6, 1], seed=1)
+    y = model([Value(0.5, label="x0"), Value(-0.3, label="x1")])
+    y.backward()
+    source = viz.draw(y, collapse=["mlp.layer0"]).source
+    assert "neuron0.out" in source and "neuron3.out" in source
+    assert "neuron4.out" not in source  # only the first four are listed ...
+    assert "+2 more outputs" in source  # ... and the rest are counted

@@ -312,11 +312,14 @@ class _Builder:
         for v in members:
             used_outside = v is self.root or any(p not in inside for p in self.users.get(v, ()))
             if used_outside:
-                outputs.append((v.label, v.data, v.grad if self.grads else None))
+                # "neuron2.out" rather than four identical "out"s in a collapsed layer
+                inner = v.scope[len(group) + 1 :] if v.scope.startswith(group + ".") else ""
+                name = f"{inner}.{v.label}" if inner and v.label else v.label
+                outputs.append((name, v.data, v.grad if self.grads else None))
         attrs = {
             # Inside its parent's cluster the box needs only its own name; alone, the full path.
             "label": labels.collapsed_label(
-                group.rpartition(".")[2] if self.cluster else group, len(members), outputs[:3]
+                group.rpartition(".")[2] if self.cluster else group, len(members), outputs
             ),
             "shape": "box",
             "style": "filled,bold",

@@ -183,19 +183,30 @@ def cluster_label(name: str) -> str:
     return html(_font(escape_text(name), color=style.CLUSTER_TEXT, size=style.SMALL_SIZE))
 
 
+#: A collapsed box lists this many outputs at most (a wide layer would otherwise be a tower).
+MAX_COLLAPSED_OUTPUTS = 4
+
+
 def collapsed_label(
     scope: str, n_values: int, outputs: list[tuple[str, float, float | None]]
 ) -> str:
-    """A collapsed scope: its path, how many values it hides, and its outputs' data and grad."""
+    """A collapsed scope: its path, how many values it hides, and its outputs' data and grad.
+
+    At most ``MAX_COLLAPSED_OUTPUTS`` outputs are listed; a last line counts the rest.
+    """
     head = f"<B>{escape_text(scope)}</B>"
     count = _font(f"{n_values} values collapsed", color=style.CLUSTER_TEXT, size=style.SMALL_SIZE)
     rows = [f'<TR><TD COLSPAN="2">{head}</TD></TR>', f'<TR><TD COLSPAN="2">{count}</TD></TR>']
-    for label, data, grad in outputs:
+    for label, data, grad in outputs[:MAX_COLLAPSED_OUTPUTS]:
         if label:
             rows.append(f'<TR><TD COLSPAN="2">{escape_text(label)}</TD></TR>')
         rows.append(_row("data", number_cell(data, color=style.DATA_TEXT), style.TEXT))
         if grad is not None:
             rows.append(_row("grad", number_cell(grad, color=style.GRAD_TEXT), style.TEXT))
+    hidden = len(outputs) - MAX_COLLAPSED_OUTPUTS
+    if hidden > 0:
+        more = _font(f"+{hidden} more outputs", color=style.CLUSTER_TEXT, size=style.SMALL_SIZE)
+        rows.append(f'<TR><TD COLSPAN="2">{more}</TD></TR>')
     return html(
         '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
         + "".join(rows)
