@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="folder for the graph pictures and stepper.html")
     parser.add_argument("--steps", type=int, default=10_000, help="training steps at the end")
+    parser.add_argument("--quick", action="store_true", help="train only 100 steps at the end")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.steps = 100
 
     # ----------------------------------------------------------------------------------------
     # 2. Forward pass: every Value remembers its operands and the local derivative to each.
