@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from microgrid._checks import finite_real
+
 __all__ = [
     "DecimalScaler",
     "LogTransform",
@@ -43,15 +45,6 @@ def _count(name: str, value: object, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
     return int(value)
-
-
-def _nonneg(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
-    return value
 
 
 def _per_class(n_samples: int, k: int) -> list[int]:
@@ -84,7 +77,7 @@ def make_moons(
     centred at (1, 0.5). ``noise`` is the std of Gaussian noise added to every coordinate.
     """
     n_samples = _count("n_samples", n_samples, 2)
-    noise = _nonneg("noise", noise)
+    noise = finite_real("noise", noise)
     rng = np.random.default_rng(seed)
     sizes = _per_class(n_samples, 2)
     t0 = np.linspace(0, math.pi, sizes[0])
@@ -106,7 +99,7 @@ def make_circles(
     Not linearly separable in (x0, x1); separable with the added feature x0^2 + x1^2.
     """
     n_samples = _count("n_samples", n_samples, 2)
-    noise = _nonneg("noise", noise)
+    noise = finite_real("noise", noise)
     if not isinstance(factor, numbers.Real) or not 0 < factor < 1:
         raise ValueError(f"factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
     rng = np.random.default_rng(seed)
@@ -132,7 +125,7 @@ def make_xor(
     (+,-) and (-,+) class 1. No single line separates them; the feature x0 * x1 does.
     """
     n_samples = _count("n_samples", n_samples, 4)
-    noise = _nonneg("noise", noise)
+    noise = finite_real("noise", noise)
     if not isinstance(margin, numbers.Real) or not 0 <= margin < 1:
         raise ValueError(f"margin must be in [0, 1), got {margin!r}")
     rng = np.random.default_rng(seed)
@@ -160,8 +153,8 @@ def make_spirals(
     n_classes = _count("n_classes", n_classes, 2)
     if n_samples < n_classes:
         raise ValueError(f"n_samples ({n_samples}) must be at least n_classes ({n_classes})")
-    noise = _nonneg("noise", noise)
-    turns = _nonneg("turns", turns)
+    noise = finite_real("noise", noise)
+    turns = finite_real("turns", turns)
     rng = np.random.default_rng(seed)
     sizes = _per_class(n_samples, n_classes)
     parts = []
@@ -187,7 +180,7 @@ def make_blobs(
     (k, n_features) of given centres. ``cluster_std`` is each cluster's standard deviation.
     """
     n_samples = _count("n_samples", n_samples, 1)
-    cluster_std = _nonneg("cluster_std", cluster_std)
+    cluster_std = finite_real("cluster_std", cluster_std)
     rng = np.random.default_rng(seed)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         k = _count("centers", centers, 1)

@@ -17,27 +17,13 @@ float64). Where textbooks and libraries write a formula differently, the docstri
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 
+from microgrid._checks import finite_real
 from microgrid._grad_mode import no_grad
 from microgrid.engine import Value
 
 __all__ = ["SGD", "Adagrad", "Adam", "Optimizer", "RMSprop"]
-
-
-def _hyper(name: str, value: object, *, low: float = 0.0, below: float | None = None) -> float:
-    """Check one hyperparameter: a finite real number, ``low <= value`` (and ``< below``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low:g}, got {value!r}")
-    if below is not None and value >= below:
-        raise ValueError(f"{name} must be < {below:g}, got {value!r}")
-    return value
 
 
 class Optimizer:
@@ -73,7 +59,7 @@ class Optimizer:
             seen[id(p)] = i
         self.params: list[Value] = params
         self.lr = lr
-        self.weight_decay = _hyper("weight_decay", weight_decay)
+        self.weight_decay = finite_real("weight_decay", weight_decay)
         #: One dict per parameter, in the order of ``params``.
         self.state: list[dict[str, float]] = [{} for _ in params]
         #: Number of ``step()`` calls so far (Adam's bias correction uses it).
@@ -86,7 +72,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _hyper("lr", value)
+        self._lr = finite_real("lr", value)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0.0 (grads accumulate across backward passes)."""
@@ -150,8 +136,8 @@ class SGD(Optimizer):
         dampening: float = 0.0,
     ) -> None:
         super().__init__(params, lr, weight_decay)
-        self.momentum = _hyper("momentum", momentum, below=1.0)
-        self.dampening = _hyper("dampening", dampening, below=1.0)
+        self.momentum = finite_real("momentum", momentum, below=1.0)
+        self.dampening = finite_real("dampening", dampening, below=1.0)
         if not isinstance(nesterov, bool):
             raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
         if nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
@@ -193,8 +179,8 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float = 0.0,
     ) -> None:
         super().__init__(params, lr, weight_decay)
-        self.eps = _hyper("eps", eps)
-        self.initial_accumulator_value = _hyper(
+        self.eps = finite_real("eps", eps)
+        self.initial_accumulator_value = finite_real(
             "initial_accumulator_value", initial_accumulator_value
         )
         for state in self.state:
@@ -233,9 +219,9 @@ class RMSprop(Optimizer):
         centered: bool = False,
     ) -> None:
         super().__init__(params, lr, weight_decay)
-        self.alpha = _hyper("alpha", alpha, below=1.0)
-        self.eps = _hyper("eps", eps)
-        self.momentum = _hyper("momentum", momentum, below=1.0)
+        self.alpha = finite_real("alpha", alpha, below=1.0)
+        self.eps = finite_real("eps", eps)
+        self.momentum = finite_real("momentum", momentum, below=1.0)
         if not isinstance(centered, bool):
             raise TypeError(f"centered must be True or False, got {centered!r}")
         self.centered = centered
@@ -285,8 +271,11 @@ class Adam(Optimizer):
             beta1, beta2 = betas
         except (TypeError, ValueError):
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
-        self.betas = (_hyper("beta1", beta1, below=1.0), _hyper("beta2", beta2, below=1.0))
-        self.eps = _hyper("eps", eps)
+        self.betas = (
+            finite_real("beta1", beta1, below=1.0),
+            finite_real("beta2", beta2, below=1.0),
+        )
+        self.eps = finite_real("eps", eps)
 
     def _update(self, w: float, g: float, state: dict[str, float]) -> float:
         b1, b2 = self.betas

@@ -18,10 +18,10 @@ Pass the Values to penalize, e.g. ``model.parameters()``, or only the weights:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
-from microgrid.engine import Value, _as_float, _const
+from microgrid._checks import finite_real
+from microgrid.engine import Value, _const
 from microgrid.functional import value_sum
 
 
@@ -36,10 +36,7 @@ def _params(params: Iterable[Value], who: str) -> list[Value]:
 
 
 def _alpha(alpha: float, who: str) -> float:
-    alpha = _as_float(alpha, f"{who} alpha")
-    if not (alpha >= 0 and math.isfinite(alpha)):
-        raise ValueError(f"{who}: alpha must be a finite number >= 0, got {alpha!r}")
-    return alpha
+    return finite_real(f"{who}: alpha", alpha)
 
 
 def l2_penalty(params: Iterable[Value], alpha: float) -> Value:

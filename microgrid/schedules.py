@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 
+from microgrid._checks import finite_real
 from microgrid.optim import Optimizer
 
 __all__ = ["CosineDecay", "ExponentialDecay", "LinearDecay", "Schedule", "StepDecay"]
@@ -23,16 +24,6 @@ def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive whole number, got {value!r}")
     return int(value)
-
-
-def _nonnegative(name: str, value: object, *, strictly: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0.0 or (strictly and value == 0.0):
-        bound = "> 0" if strictly else ">= 0"
-        raise ValueError(f"{name} must be finite and {bound}, got {value!r}")
-    return value
 
 
 class Schedule:
@@ -82,7 +73,7 @@ class StepDecay(Schedule):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = _positive_int("step_size", step_size)
-        self.gamma = _nonnegative("gamma", gamma, strictly=True)
+        self.gamma = finite_real("gamma", gamma, positive=True)
         super().__init__(optimizer)
 
     def lr_at(self, k: int) -> float:
@@ -105,8 +96,8 @@ class LinearDecay(Schedule):
         start_factor: float = 1.0,
     ) -> None:
         self.total_steps = _positive_int("total_steps", total_steps)
-        self.start_factor = _nonnegative("start_factor", start_factor)
-        self.end_factor = _nonnegative("end_factor", end_factor)
+        self.start_factor = finite_real("start_factor", start_factor)
+        self.end_factor = finite_real("end_factor", end_factor)
         super().__init__(optimizer)
 
     def lr_at(self, k: int) -> float:
@@ -118,7 +109,7 @@ class ExponentialDecay(Schedule):
     """Multiply lr by ``gamma`` every epoch: lr_k = base_lr * gamma^k."""
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        self.gamma = _nonnegative("gamma", gamma, strictly=True)
+        self.gamma = finite_real("gamma", gamma, positive=True)
         super().__init__(optimizer)
 
     def lr_at(self, k: int) -> float:
@@ -133,7 +124,7 @@ class CosineDecay(Schedule):
 
     def __init__(self, optimizer: Optimizer, total_steps: int, min_lr: float = 0.0) -> None:
         self.total_steps = _positive_int("total_steps", total_steps)
-        self.min_lr = _nonnegative("min_lr", min_lr)
+        self.min_lr = finite_real("min_lr", min_lr)
         super().__init__(optimizer)
 
     def lr_at(self, k: int) -> float:

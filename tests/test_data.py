@@ -100,7 +100,7 @@ def test_shuffle_false_keeps_class_blocks():
     [
         (lambda: make_moons(1), "n_samples must be a whole number >= 2"),
         (lambda: make_moons(10.5), "n_samples must be a whole number"),
-        (lambda: make_moons(10, noise=-1), "noise must be finite and >= 0"),
+        (lambda: make_moons(10, noise=-1), "noise must be >= 0"),
         (lambda: make_circles(10, factor=1.5), r"factor .* must be in \(0, 1\)"),
         (lambda: make_xor(3), "n_samples must be a whole number >= 4"),
         (lambda: make_spirals(3, n_classes=5), "must be at least n_classes"),

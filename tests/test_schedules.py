@@ -75,9 +75,9 @@ def test_schedule_drives_any_optimizer():
     [
         (lambda o: StepDecay(o, step_size=0), "step_size must be a positive whole number"),
         (lambda o: StepDecay(o, step_size=2.5), "step_size must be a positive whole number"),
-        (lambda o: StepDecay(o, step_size=2, gamma=0), "gamma must be finite and > 0"),
+        (lambda o: StepDecay(o, step_size=2, gamma=0), "gamma must be > 0"),
         (lambda o: LinearDecay(o, total_steps=-3), "total_steps must be a positive"),
-        (lambda o: LinearDecay(o, total_steps=3, end_factor=-1), "end_factor must be finite"),
+        (lambda o: LinearDecay(o, total_steps=3, end_factor=-1), "end_factor must be >= 0"),
         (lambda o: ExponentialDecay(o, gamma=math.nan), "gamma must be finite"),
         (lambda o: CosineDecay(o, total_steps=10, min_lr="0"), "min_lr must be a real number"),
         (lambda o: StepDecay(0.1, step_size=1), "attached to an optimizer"),
