@@ -193,3 +193,17 @@ def test_captions_on_pinned_frames_never_move_the_graph():
     bare = viz.layout(viz.draw(y, local_grads=True))
     with pytest.raises(ValueError, match="lay out with title="):
         viz.draw(y, local_grads=True, layout=bare, title="step 1")
+
+
+def test_rendering_keeps_graphviz_warnings_but_drops_the_fontconfig_noise(capfd):
+    """fd 2 is filtered during a render: the harmless fontconfig line goes, real warnings stay."""
+    from viz import render
+
+    render._render_pygraphviz("digraph { a -> b }", "png", pinned=False)
+    assert "reset-dirs" not in capfd.readouterr().err
+    with render._quiet_fontconfig():
+        os.write(2, b'Fontconfig warning: "x.conf", line 6: unknown element "reset-dirs"\n')
+        os.write(2, b"Warning: something real\n")
+    err = capfd.readouterr().err
+    assert "reset-dirs" not in err
+    assert "Warning: something real" in err

@@ -31,9 +31,14 @@ so frames drawn from the same graph and options line up to the pixel.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import subprocess
+import sys
+import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -98,11 +103,43 @@ def _agraph(source: str):
         raise RenderError(f"Graphviz could not read the DOT source: {exc}") from None
 
 
+#: What Graphviz's bundled fontconfig prints on systems with a newer font configuration: it
+#: reads a config element it predates. Harmless (fonts still resolve), so it is not passed on.
+_HARMLESS_STDERR = ('unknown element "reset-dirs"',)
+
+
+@contextlib.contextmanager
+def _quiet_fontconfig() -> Iterator[None]:
+    """Run Graphviz with the C-level stderr (fd 2) captured; pass on all but harmless lines.
+
+    Graphviz's libraries write straight to file descriptor 2, past Python's sys.stderr, so the
+    descriptor itself is redirected for the call. Real Graphviz warnings are still shown.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no usable fd 2: nothing to filter
+        yield
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode("utf-8", "replace").splitlines(keepends=True)
+            kept = [line for line in lines if not any(h in line for h in _HARMLESS_STDERR)]
+            if kept:
+                sys.stderr.write("".join(kept))
+
+
 def _render_pygraphviz(source: str, fmt: str, pinned: bool) -> bytes:
     graph = _agraph(source)
     prog = "nop2" if pinned else "dot"
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _quiet_fontconfig():
             warnings.simplefilter("ignore")  # Graphviz font warnings are not the user's problem
             data = graph.draw(format=fmt, prog=prog)
     except Exception as exc:
@@ -155,7 +192,7 @@ def layout(drawing: Drawing) -> Layout:
     """Lay ``drawing`` out once with Graphviz ``dot`` (in-process) and return every position."""
     graph = _agraph(drawing.source)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _quiet_fontconfig():
             warnings.simplefilter("ignore")
             graph.layout(prog="dot")
     except Exception as exc:
