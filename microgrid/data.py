@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from microgrid._checks import finite_real
+from microgrid._checks import finite_real, finite_table
 
 __all__ = [
     "DecimalScaler",
@@ -275,23 +275,11 @@ class _Scaler:
 
     def _check(self, X: Any, action: str) -> np.ndarray:
         name = type(self).__name__
-        if isinstance(X, str | bytes):
-            raise TypeError(f"{name}.{action}: X must be a 2-D array of numbers, got a string")
-        try:
-            arr = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"{name}.{action}: X is not a table of numbers ({error})") from None
+        arr = finite_table(X, f"{name}.{action}: X")
         if arr.ndim != 2:
             raise ValueError(
                 f"{name}.{action}: X must be 2-D (samples x features), got shape {arr.shape}; "
                 "for one feature use X.reshape(-1, 1)"
-            )
-        if arr.shape[0] == 0 or arr.shape[1] == 0:
-            raise ValueError(f"{name}.{action}: X is empty (shape {arr.shape})")
-        if not np.isfinite(arr).all():
-            row, col = np.argwhere(~np.isfinite(arr))[0]
-            raise ValueError(
-                f"{name}.{action}: X contains {arr[row, col]} at row {row}, column {col}"
             )
         if action != "fit":
             if self.n_features is None:

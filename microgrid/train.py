@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from microgrid._checks import finite_table
 from microgrid._grad_mode import no_grad
 from microgrid.engine import Value
 from microgrid.losses import get_loss
@@ -91,38 +92,10 @@ class History:
 # ------------------------------------------------------------------------------ checking data
 
 
-def _table(data: Any, name: str) -> np.ndarray:
-    """``data`` as a finite float64 array of 1 or 2 dimensions with at least one row."""
-    if isinstance(data, str | bytes):
-        raise TypeError(f"{name} must be an array or list of numbers, got a {type(data).__name__}")
-    try:
-        arr = np.asarray(data, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} is not a rectangular table of numbers ({error})") from None
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must be a list or array of samples, got one number")
-    if arr.ndim > 2:
-        raise ValueError(
-            f"{name} must have 1 or 2 dimensions (samples x features), got {arr.shape}"
-        )
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty: there are no samples")
-    if arr.ndim == 2 and arr.shape[1] == 0:
-        raise ValueError(f"{name} has {arr.shape[0]} rows but no columns")
-    bad = np.argwhere(~np.isfinite(arr))
-    if len(bad):
-        where = bad[0]
-        value = arr[tuple(where)]
-        place = f"row {where[0]}" + (f", column {where[1]}" if arr.ndim == 2 else "")
-        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-        raise ValueError(f"{name} contains {value} at {place}{more}: clean the data first")
-    return arr
-
-
 def _dataset(model: Any, X: Any, y: Any, prefix: str = "") -> tuple[np.ndarray, np.ndarray]:
     """Check X and y together (and against the model's widths, when it has ``nin``/``nout``)."""
     X = _inputs(model, X, prefix)
-    y = _table(y, f"{prefix}y")
+    y = finite_table(y, f"{prefix}y")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if len(X) != len(y):
@@ -138,7 +111,7 @@ def _dataset(model: Any, X: Any, y: Any, prefix: str = "") -> tuple[np.ndarray, 
 
 
 def _inputs(model: Any, X: Any, prefix: str = "") -> np.ndarray:
-    X = _table(X, f"{prefix}X")
+    X = finite_table(X, f"{prefix}X")
     if X.ndim == 1:
         X = X[:, None]
     nin = getattr(model, "nin", None)
