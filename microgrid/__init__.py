@@ -8,24 +8,41 @@
 7.0
 """
 
-# The layers built on the engine: ``from microgrid import nn, optim, losses``.
-from microgrid import (
-    data,
-    functional,
-    losses,
-    metrics,
-    nn,
-    optim,
-    regularization,
-    schedules,
-)
+import importlib
+
 from microgrid._grad_mode import is_grad_enabled, no_grad, scope
 from microgrid._version import __version__
 from microgrid.engine import Value, max, min
 from microgrid.explain import explain
 from microgrid.gradcheck import GradcheckResult, gradcheck, numerical_gradient
 from microgrid.graph import BackwardStep, Contribution, backward_steps, topological_order
-from microgrid.train import evaluate, fit, predict
+
+# The layers built on the engine (``from microgrid import nn, optim``, ``microgrid.fit``) load on
+# first use: they bring numpy, which the engine, the CLI's --help and gradcheck do not need.
+_SUBMODULES = (
+    "data",
+    "functional",
+    "losses",
+    "metrics",
+    "nn",
+    "optim",
+    "regularization",
+    "schedules",
+)
+_FROM_TRAIN = ("evaluate", "fit", "predict")
+
+
+def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"microgrid.{name}")
+    if name in _FROM_TRAIN:
+        return getattr(importlib.import_module("microgrid.train"), name)
+    raise AttributeError(f"module 'microgrid' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_SUBMODULES) | set(_FROM_TRAIN))
+
 
 __all__ = [
     "BackwardStep",

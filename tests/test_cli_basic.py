@@ -51,3 +51,13 @@ def test_an_unknown_option_is_bad_usage() -> None:
     result = _run("module", "--no-such-option")
     assert result.returncode == 2
     assert "unrecognized arguments: --no-such-option" in result.stderr
+
+
+def test_importing_the_engine_does_not_load_numpy_but_the_layers_are_one_attribute_away():
+    """nn/optim/data load on first use, so the engine and `microgrid --help` start fast."""
+    code = (
+        "import sys, microgrid; assert 'numpy' not in sys.modules, 'numpy loaded'; "
+        "from microgrid import nn, fit; assert nn.MLP and fit; assert 'numpy' in sys.modules"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
