@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from microgrid.engine import Value
 from microgrid.graph import topological_order
+from microgrid.naming import derivative_name
 
 #: explain() refuses to list more paths than this unless told otherwise.
 DEFAULT_LIMIT = 1000
@@ -176,12 +177,11 @@ def signed_sum(terms: list[float], digits: int = 6) -> str:
 
 
 def name_of(value: Value) -> str:
-    """How a node is written: its label, else its op in brackets (``(*)``, ``(sigmoid)``)."""
-    if value.label:
-        return value.label
-    if value.op == "const":
+    """How a node is written: its label, a constant's value, else its expression in brackets
+    (``(x·w + b)``), the same names the stepper's captions use."""
+    if value.op == "const" and not value.label:
         return f"{value.data:g}"
-    return f"({value.op})" if value.op else "(leaf)"
+    return derivative_name(value)
 
 
 def _labelled_inside(nodes: tuple[Value, ...]) -> bool:

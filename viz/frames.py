@@ -25,6 +25,9 @@ from pathlib import Path
 from microgrid.engine import Value
 from microgrid.explain import count_paths, explain
 from microgrid.graph import backward_steps, topological_order
+from microgrid.naming import bare as _bare
+from microgrid.naming import derivative_name as dname
+from microgrid.naming import expression_name as name
 from viz import render
 from viz.dot import draw
 from viz.drawing import Drawing
@@ -71,36 +74,6 @@ def num(x: float) -> str:
     if x == 0 or 1e-3 <= abs(x) < 1e4:
         return f"{x:.4f}"
     return f"{x:.3e}"
-
-
-def name(v: Value, depth: int = 2) -> str:
-    """How a caption names a node: its label, a constant's value, else a short expression."""
-    if v.label:
-        return v.label
-    if v.op == "const" or not v.children:
-        return f"{v.data:g}"
-    if depth == 0:
-        return "(\u2026)"
-    parts = [name(c, depth - 1) for c in v.children]
-    symbol = {"*": "\u00b7", "/": "/", "+": " + ", "-": " \u2212 "}.get(v.op)
-    if symbol and len(parts) == 2:
-        joined = f"{parts[0]}{symbol}{parts[1]}"
-        # * and / bind tighter than + and -, so only sums and differences need brackets.
-        return joined if v.op in ("*", "/") else f"({joined})"
-    if v.op.startswith("**") and len(parts) == 1:
-        return f"{parts[0]}^{v.op[2:]}"
-    if v.op == "neg":
-        return f"(\u2212{parts[0]})"
-    return f"{v.op}({', '.join(parts)})"
-
-
-def dname(v: Value) -> str:
-    """A node's name after d in d(root)/d(node): brackets around anything but a label."""
-    return v.label if v.label else f"({_bare(name(v))})"
-
-
-def _bare(text: str) -> str:
-    return text[1:-1] if text.startswith("(") and text.endswith(")") else text
 
 
 def equation(v: Value) -> str:

@@ -1,0 +1,42 @@
+"""How a node is named in text: its label, a constant's value, else a short expression.
+
+One naming for every explanation, so ``explain()`` and the stepper's captions call the same
+unnamed node the same thing: ``w5·out_h1``, ``(x·w + b)``, ``tanh(n)``.
+"""
+
+from __future__ import annotations
+
+from microgrid.engine import Value
+
+_INFIX = {"*": "\u00b7", "/": "/", "+": " + ", "-": " \u2212 "}
+
+
+def expression_name(v: Value, depth: int = 2) -> str:
+    """A node's label, a constant's value, else its expression written ``depth`` levels deep."""
+    if v.label:
+        return v.label
+    if v.op == "const" or not v.children:
+        return f"{v.data:g}"
+    if depth == 0:
+        return "(\u2026)"
+    parts = [expression_name(c, depth - 1) for c in v.children]
+    symbol = _INFIX.get(v.op)
+    if symbol and len(parts) == 2:
+        joined = f"{parts[0]}{symbol}{parts[1]}"
+        # * and / bind tighter than + and -, so only sums and differences need brackets.
+        return joined if v.op in ("*", "/") else f"({joined})"
+    if v.op.startswith("**") and len(parts) == 1:
+        return f"{parts[0]}^{v.op[2:]}"
+    if v.op == "neg":
+        return f"(\u2212{parts[0]})"
+    return f"{v.op}({', '.join(parts)})"
+
+
+def bare(text: str) -> str:
+    """``text`` without one pair of enclosing brackets."""
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text
+
+
+def derivative_name(v: Value) -> str:
+    """A node as written after d in d(root)/d(node): brackets around anything but a label."""
+    return v.label if v.label else f"({bare(expression_name(v))})"
