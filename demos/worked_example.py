@@ -7,7 +7,7 @@ Seed 000 (and the blog it cites) derives backpropagation on a tiny network: two 
 hidden neurons, two outputs, sigmoid everywhere, squared error, learning rate 0.5. Here we build
 that network from ``Value``s, one number at a time, and let the engine do the calculus. The
 command ``microgrid walkthrough`` prints the same story with more commentary;
-``microgrid.worked_example.WorkedExample`` packages the same network for reuse.
+``microgrid.app.worked_example.WorkedExample`` packages the same network for reuse.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     #    the stepper that replays both passes one node at a time.
     # ----------------------------------------------------------------------------------------
     if args.out:
-        from viz.frames import write_walkthrough_pictures
+        from microgrid.app.pictures import write_walkthrough_pictures
 
         for path in write_walkthrough_pictures(args.out):
             if not path.endswith(".svg") or "frames" not in path:

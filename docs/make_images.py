@@ -47,7 +47,7 @@ def neuron() -> Value:
 
 def worked_example() -> None:
     """The worked example's gradient graph and the stepper frame that finishes dE_total/dw5."""
-    from microgrid.worked_example import WorkedExample
+    from microgrid.app.worked_example import WorkedExample
     from viz.frames import frames
 
     ex = WorkedExample()

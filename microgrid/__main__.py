@@ -2,6 +2,6 @@
 
 import sys
 
-from microgrid.cli import main
+from microgrid.app.cli import main
 
 sys.exit(main())

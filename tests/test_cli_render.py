@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from microgrid.cli import main
+from microgrid.app.cli import main
 
 NEURON = ["tanh(x*w + b)", "--set", "x=0.5", "--set", "w=-1.2", "--set", "b=0.3"]
 SVG_TEXT = "{http://www.w3.org/2000/svg}text"

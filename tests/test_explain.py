@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from microgrid import Value, explain
+from microgrid.app.worked_example import PARAMETERS, WorkedExample
 from microgrid.explain import TooManyPathsError, count_paths
-from microgrid.worked_example import PARAMETERS, WorkedExample
 
 
 def sigmoid_slope(s: float) -> float:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from microgrid import expr
+from microgrid.app import expr
 from microgrid.gradcheck import numerical_gradient
 
 

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from microgrid import Value
-from microgrid.worked_example import WorkedExample
+from microgrid.app.worked_example import WorkedExample
 from viz.frames import frames, plan
 from viz.stepper import stepper_html
 

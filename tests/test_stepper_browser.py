@@ -29,7 +29,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwrig
 
 @pytest.fixture(scope="module")
 def page_file(tmp_path_factory):
-    from microgrid.worked_example import WorkedExample
+    from microgrid.app.worked_example import WorkedExample
     from viz.frames import frames
     from viz.stepper import write_stepper
 

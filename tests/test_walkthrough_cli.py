@@ -11,8 +11,8 @@ import sys
 import pytest
 from test_worked_example import REFERENCE_FILE, START, _train_by_hand, hand
 
-from microgrid.cli import main
-from microgrid.walkthrough import walkthrough
+from microgrid.app.cli import main
+from microgrid.app.walkthrough import walkthrough
 
 TOL = 1e-12
 NUMBER = r"(-?\d+\.\d+(?:e[-+]\d+)?)"

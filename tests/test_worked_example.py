@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from microgrid import Value
-from microgrid.worked_example import COMPUTED, PARAMETERS, WorkedExample
+from microgrid.app.worked_example import COMPUTED, PARAMETERS, WorkedExample
 
 TOL = 1e-12
 # The project's reference numbers (plain float math, computed outside microgrid), copied from

@@ -1,7 +1,7 @@
 """The text walkthrough of the seed's worked example: forward pass, chain rule, update, training.
 
 ``walkthrough()`` writes, for a learner, what seed 000 derives by hand, but every number comes
-from the engine (``microgrid.worked_example`` builds the network from Values, ``backward()``
+from the engine (``microgrid.app.worked_example`` builds the network from Values, ``backward()``
 and ``explain()`` produce the derivatives):
 
 1. the forward pass: net and out of every neuron, E_o1, E_o2, E_total;
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from microgrid.app.worked_example import LEARNING_RATE, PARAMETERS, WorkedExample
 from microgrid.explain import explain, number, signed_sum
-from microgrid.worked_example import LEARNING_RATE, PARAMETERS, WorkedExample
 
 LANGUAGES = ("en", "zh")
 

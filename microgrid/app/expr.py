@@ -13,7 +13,7 @@ comparisons, strings, imports) is refused with an ``ExpressionError`` naming wha
 where. So are expressions longer than ``MAX_LENGTH`` characters, nested deeper than
 ``MAX_DEPTH``, and number exponents larger than ``MAX_EXPONENT`` in size.
 
->>> from microgrid.expr import build
+>>> from microgrid.app.expr import build
 >>> y, leaves = build("tanh(x*w + b)", {"x": 0.5, "w": -1.2, "b": 0.3})
 >>> round(y.data, 4), sorted(leaves)
 (-0.2913, ['b', 'w', 'x'])

@@ -1,6 +1,6 @@
 """``microgrid render EXPR --set x=0.5 -o graph.svg``: draw an expression's graph with gradients.
 
-The expression is parsed by ``microgrid.expr`` (a whitelist over Python's ``ast``; never
+The expression is parsed by ``microgrid.app.expr`` (a whitelist over Python's ``ast``; never
 ``eval``), built with the engine, differentiated with ``backward()``, and drawn by ``viz``.
 Exit status: 0 on success, 2 for bad usage (expression, ``--set``, output path, too many
 nodes), 1 when the maths is undefined at the given values (``log(-1)``) or rendering fails.
@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from microgrid import expr
+from microgrid.app import expr
 
 PROG = "microgrid render"
 FORMATS = ("svg", "png", "pdf", "dot")

@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"microgrid {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"microgrid.commands.{name}").add_parser(subparsers)
+        importlib.import_module(f"microgrid.app.commands.{name}").add_parser(subparsers)
     return parser
 
 

@@ -1,7 +1,7 @@
 """``microgrid walkthrough``: the seed's worked example, backpropagated step by step, in text.
 
 Prints the forward pass, dE_total/dw5 and dE_total/dw1 by the chain rule, all ten gradients
-and one update (see ``microgrid.walkthrough``); ``--steps N`` trains on with a progress bar,
+and one update (see ``microgrid.app.walkthrough``); ``--steps N`` trains on with a progress bar,
 ``--lang zh`` speaks Chinese, and ``--out DIR`` also writes the graphs, the stepper frames and
 ``stepper.html`` (drawing needs ``viz``, imported only then, so the text alone stays fast).
 """
@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from microgrid.walkthrough import LANGUAGES, walkthrough
+from microgrid.app.walkthrough import LANGUAGES, walkthrough
 
 PROG = "microgrid walkthrough"
 
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.out is not None:
         # Draw first, from a fresh network: the pictures show the seed's starting point.
-        from viz.frames import write_walkthrough_pictures
+        from microgrid.app.pictures import write_walkthrough_pictures
 
         try:
             written = write_walkthrough_pictures(args.out, lang=args.lang)
