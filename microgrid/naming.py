@@ -40,3 +40,60 @@ def bare(text: str) -> str:
 def derivative_name(v: Value) -> str:
     """A node as written after d in d(root)/d(node): brackets around anything but a label."""
     return v.label if v.label else f"({bare(expression_name(v))})"
+
+
+def scoped_label(v: Value) -> str:
+    """A label with its module scope, minus the root module: ``layer0.neuron1.net``.
+
+    Parameters already carry their path (``layer0.neuron1.w0``); a label made inside a module's
+    forward pass (``net``, ``out``) gets the scope below the root module (``mlp.``) in front.
+    """
+    label = v.label
+    if not label or not v.scope or "." in label:
+        return label
+    _, dot, below_root = v.scope.partition(".")
+    return f"{below_root}.{label}" if dot and below_root else label
+
+
+#: Ops after which a learner starts the next layer (a neuron's out feeds the next layer).
+ACTIVATIONS = frozenset({"sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus"})
+
+
+def hand_order(order: list[Value]) -> list[Value]:
+    """The computed nodes of ``order`` as a learner works by hand: layer by layer, neuron by neuron.
+
+    A node's stage counts the activations on its longest path from the leaves; nodes are taken
+    by stage, then by topological position, so ``net_h1, out_h1, net_h2, out_h2`` come before
+    the output layer. Stages only grow along edges, so this is a topological order too.
+    """
+    stage: dict[Value, int] = {}
+    for v in order:
+        stage[v] = max((stage[c] + (c.op in ACTIVATIONS) for c in v.children), default=0)
+    position = {v: i for i, v in enumerate(order)}
+    return sorted((v for v in order if v.children), key=lambda v: (stage[v], position[v]))
+
+
+def node_names(order: list[Value]) -> dict[Value, str]:
+    """Short, distinct names for the nodes of one graph (``order``: its topological order).
+
+    A labelled node is named by ``scoped_label``; any other unlabelled node is ``t1``, ``t2``,
+    ... (leaves first, then computed nodes in ``hand_order``); a constant is its value. Names
+    that would repeat get ``#2``, ``#3``. Drawings, captions and ``explain`` all use these, so
+    they agree on every node.
+    """
+    names: dict[Value, str] = {}
+    taken: dict[str, int] = {}
+    temps = 0
+    for v in [u for u in order if not u.children] + hand_order(order):
+        if v.label:
+            name = scoped_label(v)
+        elif v.op == "const":
+            names[v] = f"{v.data:g}"  # constants may repeat: the same number is the same name
+            continue
+        else:
+            temps += 1
+            name = f"t{temps}"
+        seen = taken.get(name, 0) + 1
+        taken[name] = seen
+        names[v] = name if seen == 1 else f"{name}#{seen}"
+    return names

@@ -31,6 +31,7 @@ import graphviz
 
 from microgrid.engine import Value
 from microgrid.graph import topological_order
+from microgrid.naming import node_names
 from viz import labels, style
 from viz.drawing import Drawing
 from viz.render import DEFAULT_BACKEND, Layout
@@ -271,7 +272,7 @@ class _Builder:
             known_grad = self.grad_known is None or v in self.grad_known
             attrs = {
                 "label": labels.value_label(
-                    v.label,
+                    self.names[v],
                     v.data,
                     v.grad if self.grads else None,
                     data_known=known_data,
@@ -357,6 +358,7 @@ class _Builder:
     # assembly --------------------------------------------------------------------------
     def build(self, rankdir: str, title: str | None) -> graphviz.Digraph:
         self._assign_ids()
+        self.names = node_names(self.order)  # t7, layer0.neuron1.net: as captions say
         self.users: dict[Value, list[Value]] = {}
         for v in self.order:
             for child in v.children:

@@ -1,72 +1,117 @@
-"""Stepper frames: the forward pass filling in values node by node, then the backward pass.
+"""Stepper frames as data: the forward pass filling in values, then the backward pass.
 
-``frames(root)`` returns one ``Frame`` per step, each a pinned ``viz.Drawing`` (laid out once with
-Graphviz ``dot``, drawn with the positions kept, so nothing moves) and a caption:
+``plan(root)`` returns one ``Frame`` per step. A frame is a small record of what *changes*
+(values now known, local derivatives now known, gradients received) plus what the step involves
+(highlights by role) and its caption; the stepper page applies frames to one picture, so the
+page grows linearly with the graph.
 
-- forward pass (正向传播): first the leaves, then one frame per computed node, in topological
-  order; values not computed yet show ``?`` and are greyed; the new node and its operand edges
-  are highlighted; the caption gives its equation with numbers (``out_h1 = sigmoid(0.3775)``).
-- backward pass (反向传播): one frame per node with operands, in reverse topological order (the
-  engine's ``backward_steps``); the node being processed and the edges receiving gradient are
-  highlighted, gradients filled in so far are shown, nodes whose gradient is not final yet (some
-  user not processed) are greyed; the caption is the chain-rule step with its numbers, e.g.
-  ``dE_total/dw5 += 0.7414 x 0.1868 x 0.5933 = 0.0822``.
+- forward pass (正向传播): frame 0 gives the leaves; then one frame per computed node, in the
+  order a learner computes by hand (a neuron's net, then its out, layer by layer). The caption is
+  the node's equation in names and in numbers; the local derivatives of its edges appear only now.
+- backward pass (反向传播): one frame per computed node, in the engine's order (``backward_steps``).
+  Every caption line has one form, *local derivative × upstream gradient*::
 
-Running the frames leaves every ``.grad`` as ``backward()`` would.
+      dE_total/dnet_o1 = dout_o1/dnet_o1 × dE_total/dout_o1 = 0.1868 × 0.7414 = 0.1385
+      dE_total/dw5 += dnet_o1/dw5 × dE_total/dnet_o1 = 0.5933 × 0.1385 = 0.0822
+
+  the first line says where the upstream gradient came from. Steps into constants (the 0.5 of
+  ``0.5 * err**2``) are left out; a node that receives gradient from several users says
+  "1 of 2 contributions" until the last one is in.
+
+Every number comes from a fresh backward pass: the stepper zeroes the gradients, replays the
+engine's steps, and puts the user's ``.grad`` values back, so stepping never changes them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from microgrid.engine import Value
-from microgrid.explain import count_paths, explain
 from microgrid.graph import backward_steps, topological_order
-from microgrid.naming import bare as _bare
-from microgrid.naming import derivative_name as dname
-from microgrid.naming import expression_name as name
-from viz import render
-from viz.dot import draw
-from viz.drawing import Drawing
-
-PHASES = ("forward", "backward")
+from microgrid.naming import hand_order, node_names
 
 WORDS = {
     "en": {
         "forward": "Forward pass",
         "backward": "Backward pass",
         "leaves": "the inputs, weights, biases and targets are given; everything else is ?",
+        "locals": "local derivatives, now known: ",
+        "seed": "the start: the gradient of {r} with respect to itself",
+        "sum": "the sum of its {n} contributions",
+        "of": "{k} of {n} contributions",
+        "so_far": "so far",
         "done": "done: every gradient is final",
     },
     "zh": {
         "forward": "正向传播",
         "backward": "反向传播",
         "leaves": "输入、权重、偏置和目标值已知, 其余为 ?",
+        "locals": "局部导数, 现已算出: ",
+        "seed": "起点: {r} 对自身的梯度",
+        "sum": "它的 {n} 份贡献之和",
+        "of": "{n} 份贡献中的第 {k} 份",
+        "so_far": "目前",
         "done": "完成: 所有梯度都已确定",
     },
 }
 TIMES = " \u00d7 "  # the multiplication sign, as a learner writes it
+_INFIX = {"+": " + ", "-": " \u2212 ", "*": TIMES, "/": " / "}
+
+#: A piece of caption text and its role, which gives its colour (the same colour as the
+#: picture's highlight): "head", "new", "operand", "local", "up", "src", "result", "muted" or "".
+Segment = tuple[str, str]
+#: A highlighted node (its topological index) or operand edge (node index, operand position).
+Target = int | tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One line of a backward step: ``d(root)/d(child) += local_grad × upstream``."""
+
+    child: Value
+    local_grad: float
+    upstream: float
+    contribution: float
+    grad_after: float  # the child's gradient with this contribution in
+    received: int  # contributions the child has received, this one included
+    expected: int  # contributions it receives in all (its number of operand edges)
 
 
 @dataclass
 class Frame:
-    """One picture of the stepper: which phase, its caption, and the pinned drawing."""
+    """One step of the stepper: what changes, what is highlighted, and the caption."""
 
-    phase: str
-    index: int
-    caption: str
-    node: Value | None
-    data_known: set = field(repr=False, default_factory=set)
-    grad_known: set = field(repr=False, default_factory=set)
-    dim: set = field(repr=False, default_factory=set)
-    highlight: list = field(repr=False, default_factory=list)
-    grads: dict = field(repr=False, default_factory=dict)
-    drawing: Drawing | None = field(repr=False, default=None)
-    svg: bytes | None = field(repr=False, default=None)  # rendered once, then reused
+    phase: str  # "forward" or "backward"
+    index: int  # step within its phase (0: the leaves given / the last: done)
+    total: int  # steps in the phase
+    node: Value | None  # the node computed (forward) or processed (backward)
+    lines: list[list[Segment]] = field(default_factory=list)
+    data_new: list[int] = field(default_factory=list)  # nodes whose value is now known
+    locals_new: list[tuple[int, int]] = field(default_factory=list)  # edges now labelled
+    grads_new: list[tuple[int, float, int, int]] = field(default_factory=list)  # i, g, k, n
+    roles: dict[Target, str] = field(default_factory=dict)
+    terms: list[Term] = field(default_factory=list)
+
+    @property
+    def caption(self) -> str:
+        """The caption as plain text, one line per line."""
+        return "\n".join("".join(text for text, _ in line) for line in self.lines)
 
 
-# ------------------------------------------------------------------------------------ names
+@dataclass
+class Plan:
+    """Every frame of one graph, with the graph's order, names and true gradients."""
+
+    root: Value
+    order: list[Value]
+    names: dict[Value, str]
+    grads: dict[Value, float]  # d(root)/d(node) of a fresh backward pass
+    frames: list[Frame]
+    lang: str
+
+
+# ------------------------------------------------------------------------------ numbers, names
 def num(x: float) -> str:
     """A number in a caption: 4 decimals, scientific when tiny or huge."""
     if x == 0 or 1e-3 <= abs(x) < 1e4:
@@ -74,188 +119,249 @@ def num(x: float) -> str:
     return f"{x:.3e}"
 
 
-def equation(v: Value) -> str:
-    """A computed node's forward equation with numbers: ``net_h1 = (w1*i1 + w2*i2) + b1 = ...``."""
-    children = v.children
-    values = [num(c.data) for c in children]
-    if v.op in ("+", "-", "*", "/") and len(children) == 2:
-        symbol = {"*": TIMES, "/": " / ", "+": " + ", "-": " \u2212 "}[v.op]
-        with_numbers = symbol.join(values)
-    elif v.op.startswith("**"):
-        base = values[0] if children[0].data >= 0 else f"({values[0]})"
-        with_numbers = f"{base}^{v.op[2:]}"
-    else:
-        with_numbers = f"{v.op}({', '.join(values)})"
-    symbolic = _bare(name(_unlabelled(v) if v.label else v, 3))
-    left = f"{v.label} = " if v.label else ""
-    return f"{left}{symbolic} = {with_numbers} = {num(v.data)}"
+def _formula(op: str, parts: list[str]) -> str:
+    """An op applied to written operands: ``a + b``, ``a^2``, ``sigmoid(a)``."""
+    if op in _INFIX and len(parts) == 2:
+        return _INFIX[op].join(parts)
+    if op.startswith("**") and len(parts) == 1:
+        return f"{parts[0]}^{op[2:]}"
+    if op == "neg" and len(parts) == 1:
+        return f"\u2212{parts[0]}"
+    return f"{op}({', '.join(parts)})"
 
 
-def _unlabelled(v: Value) -> Value:
-    """A stand-in for ``v`` without its label, to write its own expression."""
-    copy = Value.__new__(Value)
-    copy.data, copy.grad, copy.op, copy.label, copy.scope = v.data, 0.0, v.op, "", v.scope
-    copy.children, copy.local_grads = v.children, v.local_grads
-    return copy
+def factor(x: float) -> str:
+    """A number as a factor or term: negatives in brackets, ``1.0000 × (-0.7414)``."""
+    return num(x) if x >= 0 else f"({num(x)})"
 
 
-def _upstream(root: Value, node: Value) -> list[float]:
-    """d(root)/d(node) as the seed's factors (ones left out) if one path leads there."""
-    if node is root:
-        return [node.grad]
-    if count_paths(root, node) != 1:  # counted without listing: deep graphs have very many
-        return [node.grad]
-    (path,) = explain(root, node, limit=1).paths
-    factors = [f.value for f in path.factors() if f.value != 1.0]
-    return factors or [node.grad]
+def _numbers(v: Value) -> list[str]:
+    return [factor(c.data) for c in v.children]
 
 
-# ----------------------------------------------------------------------------------- frames
-def plan(root: Value, *, lang: str = "en") -> list[Frame]:
-    """The frames' contents (sets, highlights, captions, grads), not yet drawn.
+# ------------------------------------------------------------------------------ forward pass
+def forward_frames(order: list[Value], names: dict[Value, str], words: dict) -> list[Frame]:
+    """Frame 0 gives the leaves; then one frame per computed node (``naming.hand_order``)."""
+    index = {v: i for i, v in enumerate(order)}
+    computed = hand_order(order)
+    total = len(computed)
+    head = f"{words['forward']} "
+    first = Frame(
+        phase="forward",
+        index=0,
+        total=total,
+        node=None,
+        lines=[[(f"{head}0/{total}: ", "head"), (words["leaves"], "")]],
+        data_new=[i for i, v in enumerate(order) if not v.children],
+    )
+    out = [first]
+    for k, v in enumerate(computed, 1):
+        i = index[v]
+        operands = [names[c] for c in v.children]
+        equation: list[Segment] = [(f"{head}{k}/{total}: ", "head"), (names[v], "new")]
+        equation += [(" = ", ""), (_formula(v.op, operands), "operand"), (" = ", "")]
+        equation += [(_formula(v.op, _numbers(v)), "operand"), (" = ", ""), (num(v.data), "new")]
+        locals_line: list[Segment] = [(words["locals"], "muted")]
+        for j, (c, local) in enumerate(v.edges()):
+            if j:
+                locals_line.append((", ", ""))
+            locals_line.append((f"d{names[v]}/d{names[c]} = {num(local)}", "local"))
+        roles: dict[Target, str] = {index[c]: "operand" for c in v.children}
+        roles.update({(i, j): "local" for j in range(len(v.children))})
+        roles[i] = "new"
+        out.append(
+            Frame(
+                phase="forward",
+                index=k,
+                total=total,
+                node=v,
+                lines=[equation, locals_line],
+                data_new=[i],
+                locals_new=[(i, j) for j in range(len(v.children))],
+                roles=roles,
+            )
+        )
+    return out
 
-    Runs the backward pass (via ``backward_steps``), so afterwards every ``.grad`` is set
-    as by ``root.backward()``.
+
+# ----------------------------------------------------------------------------- backward pass
+def fresh_steps(root: Value) -> tuple[list, dict[Value, float]]:
+    """The engine's backward steps from zeroed gradients, and d(root)/d(node) for every node.
+
+    The user's ``.grad`` values are put back afterwards, whatever happens.
     """
+    order = topological_order(root)
+    saved = [v.grad for v in order]
+    try:
+        for v in order:
+            v.grad = 0.0
+        steps = list(backward_steps(root))
+        grads = {v: v.grad for v in order}
+    finally:
+        for v, g in zip(order, saved):
+            v.grad = g
+    return steps, grads
+
+
+def backward_frames(
+    root: Value, order: list[Value], names: dict[Value, str], words: dict
+) -> tuple[list[Frame], dict[Value, float]]:
+    """One frame per computed node, as the engine takes the steps, then a last "done" frame."""
+    steps, grads = fresh_steps(root)
+    index = {v: i for i, v in enumerate(order)}
+    expected: dict[Value, int] = {}
+    for v in order:
+        for c in v.children:
+            expected[c] = expected.get(c, 0) + 1
+    received: dict[Value, list[float]] = {}
+    processed: dict[Value, float] = {}  # d(root)/d(node) of the nodes processed so far
+    users: dict[Value, list[tuple[Value, int]]] = {}
+    for v in order:
+        for j, c in enumerate(v.children):
+            users.setdefault(c, []).append((v, j))
+    r = names[root]
+    total = sum(1 for v in order if v.children)
+    out: list[Frame] = []
+    k = 0
+    for step in steps:
+        node = step.node
+        if not node.children:
+            continue
+        k += 1
+        i = index[node]
+        processed[node] = step.grad
+        roles: dict[Target, str] = {}
+        first: list[Segment] = [(f"{words['backward']} {k}/{total}: ", "head")]
+        first += _upstream_line(node, r, processed, received, names, words, users, index, roles)
+        frame = Frame(phase="backward", index=k, total=total, node=node, lines=[first])
+        if node is root:
+            frame.grads_new.append((i, step.grad, 1, 1))
+        for j, c in enumerate(step.contributions):
+            child = c.child
+            if child.op == "const":
+                continue  # a number written in the expression needs no gradient
+            got = received.setdefault(child, [])
+            got.append(c.contribution)
+            term = Term(
+                child=child,
+                local_grad=c.local_grad,
+                upstream=step.grad,
+                contribution=c.contribution,
+                grad_after=c.child_grad_after,
+                received=len(got),
+                expected=expected[child],
+            )
+            frame.terms.append(term)
+            frame.lines.append(_term_line(node, term, r, names, words))
+            frame.grads_new.append((index[child], term.grad_after, term.received, term.expected))
+            roles[index[child]] = "result"
+            roles[(i, j)] = "local"
+        roles[i] = "up"
+        frame.roles = roles
+        out.append(frame)
+    done = Frame(
+        phase="backward",
+        index=total + 1,
+        total=total,
+        node=None,
+        lines=[[(f"{words['backward']}: ", "head"), (words["done"], "")]],
+    )
+    out.append(done)
+    return out, grads
+
+
+def _upstream_line(node, r, processed, received, names, words, users, index, roles):
+    """Where the processed node's gradient came from: its one user's step, or the sum of all."""
+    grad = processed[node]
+    mine = f"d{r}/d{names[node]}"
+    mine_users = users.get(node, [])
+    if not mine_users:  # the root
+        return [(f"{mine} = {num(grad)}", "up"), (f"  ({words['seed'].format(r=r)})", "muted")]
+    for u, j in mine_users:
+        roles[index[u]] = "src"
+        roles[(index[u], j)] = "src"
+    if len(mine_users) == 1:
+        u, j = mine_users[0]
+        return [
+            (mine, "up"),
+            (" = ", ""),
+            (f"d{names[u]}/d{names[node]}{TIMES}d{r}/d{names[u]}", "src"),
+            (" = ", ""),
+            (f"{factor(u.local_grads[j])}{TIMES}{factor(processed[u])}", "src"),
+            (" = ", ""),
+            (num(grad), "up"),
+        ]
+    parts = received[node]
+    terms = " + ".join(factor(p) for p in parts)
+    return [
+        (mine, "up"),
+        (" = ", ""),
+        (terms, "src"),
+        (" = ", ""),
+        (num(grad), "up"),
+        (f"  ({words['sum'].format(n=len(parts))})", "muted"),
+    ]
+
+
+def _term_line(node: Value, term: Term, r: str, names, words) -> list[Segment]:
+    child = names[term.child]
+    line: list[Segment] = [
+        (f"  d{r}/d{child}", "result"),
+        (" += ", ""),
+        (f"d{names[node]}/d{child}", "local"),
+        (TIMES, ""),
+        (f"d{r}/d{names[node]}", "up"),
+        (" = ", ""),
+        (factor(term.local_grad), "local"),
+        (TIMES, ""),
+        (factor(term.upstream), "up"),
+        (" = ", ""),
+        (num(term.contribution), "result"),
+    ]
+    if term.expected > 1:
+        share = words["of"].format(k=term.received, n=term.expected)
+        if term.received < term.expected:
+            line.append((f"  ({share}; {words['so_far']} {num(term.grad_after)})", "muted"))
+        else:
+            line.append((f"  ({share} \u2192 {num(term.grad_after)})", "result"))
+    return line
+
+
+# ----------------------------------------------------------------------------------- the plan
+def plan(root: Value, *, lang: str = "en") -> Plan:
+    """Every frame of ``root``'s forward and backward pass; the user's ``.grad``s are untouched."""
     if not isinstance(root, Value):
         raise TypeError(f"frames need a Value to start from, got {type(root).__name__}")
     if lang not in WORDS:
         raise ValueError(f"lang must be one of {', '.join(WORDS)}, got {lang!r}")
     words = WORDS[lang]
     order = topological_order(root)
-    computed = [v for v in order if v.children]
-    out: list[Frame] = []
-
-    # Forward pass: leaves given, then each computed node in order.
-    known = {v for v in order if not v.children}
-    zero = {v: 0.0 for v in order}
-    head = f"{words['forward']} 0/{len(computed)}"
-    out.append(
-        Frame(
-            "forward",
-            0,
-            f"{head}: {words['leaves']}",
-            None,
-            set(known),
-            set(),
-            set(computed),
-            [],
-            dict(zero),
-        )
-    )
-    for k, v in enumerate(computed, 1):
-        known.add(v)
-        dim = {u for u in computed if u not in known}
-        caption = f"{words['forward']} {k}/{len(computed)}: {equation(v)}"
-        highlight = [v, *((v, c) for c in v.children)]
-        out.append(Frame("forward", k, caption, v, set(known), set(), dim, highlight, dict(zero)))
-
-    # Backward pass: one frame per node with operands, as the engine takes the steps.
-    users: dict[Value, set[Value]] = {}
-    for v in order:
-        for c in v.children:
-            users.setdefault(c, set()).add(v)
-    waiting = {v: len(users.get(v, ())) for v in order}
-    final = {root}
-    received = {root}
-    r = root.label or "root"
-    total = len(computed)
-    k = 0
-    for step in backward_steps(root):
-        node = step.node
-        if not node.children:
-            continue
-        k += 1
-        lines = [f"{words['backward']} {k}/{total}: d{r}/d{dname(node)} = {num(step.grad)}"]
-        factors = _upstream(root, node)
-        done = set()
-        for c in step.contributions:
-            received.add(c.child)
-            if c.child not in done:
-                done.add(c.child)
-                waiting[c.child] -= 1
-                if waiting[c.child] == 0:
-                    final.add(c.child)
-            product = TIMES.join(num(f) for f in [*factors, c.local_grad])
-            line = f"  d{r}/d{dname(c.child)} += {product} = {num(c.contribution)}"
-            if c.child_grad_after != c.contribution:
-                line += f"  \u2192 {num(c.child_grad_after)}"
-            lines.append(line)
-        grads = {v: v.grad for v in order}
-        dim = {v for v in order if v not in final}
-        highlight = [node, *((node, c.child) for c in step.contributions)]
-        out.append(
-            Frame(
-                "backward",
-                k,
-                "\n".join(lines),
-                node,
-                set(order),
-                set(received),
-                dim,
-                highlight,
-                grads,
-            )
-        )
-    if computed:
-        grads = {v: v.grad for v in order}
-        caption = f"{words['backward']}: {words['done']}"
-        out.append(
-            Frame("backward", total + 1, caption, None, set(order), set(order), set(), [], grads)
-        )
-    return out
+    names = node_names(order)
+    forward = forward_frames(order, names, words)
+    backward, grads = backward_frames(root, order, names, words)
+    return Plan(root, order, names, grads, forward + backward, lang)
 
 
-def frames(
-    root: Value,
-    *,
-    lang: str = "en",
-    local_grads: bool = True,
-    params: Collection[Value] | None = None,
-    rankdir: str = "LR",
-) -> list[Frame]:
-    """Every frame of the forward and backward pass of ``root``, drawn with pinned positions.
+@dataclass
+class State:
+    """What one frame shows, all told (for pictures drawn per frame and for tests)."""
 
-    The layout is computed once (Graphviz ``dot``) from a drawing with the biggest caption, and
-    every frame is drawn at exactly those positions. Afterwards every ``.grad`` is as after
-    ``root.backward()`` (intermediate gradients reset, leaves accumulate as usual).
-    """
-    planned = plan(root, lang=lang)
-    final_grads = {v: v.grad for v in planned[-1].grads} if planned else {}
-    options = {"local_grads": local_grads, "params": params, "rankdir": rankdir}
-    widest = max((line for f in planned for line in f.caption.split("\n")), key=len, default="")
-    tallest = max((f.caption.count("\n") + 1 for f in planned), default=1)
-    first = draw(root, title="\n".join([widest + "    "] * tallest), **options)
-    pinned = render.layout(first)
-    try:
-        for f in planned:
-            for v, g in f.grads.items():
-                v.grad = g
-            f.drawing = draw(
-                root,
-                data_known=f.data_known,
-                grad_known=f.grad_known,
-                dim=f.dim,
-                highlight=f.highlight,
-                title=f.caption,
-                layout=pinned,
-                **options,
-            )
-    finally:
-        for v, g in final_grads.items():
-            v.grad = g
-    return planned
+    data_known: set[Value]
+    locals_known: set[tuple[int, int]]
+    grads: dict[Value, float]  # gradients received so far (backward pass)
+    status: dict[Value, str]  # "final" or "partial"; absent: not reached
 
 
-def svg_bytes(frame: Frame) -> bytes:
-    """A frame's SVG file contents, rendered on first use and kept on the frame."""
-    if frame.svg is None:
-        frame.svg = frame.drawing.pipe("svg")
-    return frame.svg
-
-
-def svg_text(frame: Frame) -> str:
-    """A frame's SVG as text, ready to be placed inside an HTML page (no XML prolog)."""
-    text = svg_bytes(frame).decode("utf-8")
-    start = text.find("<svg")
-    return text[start:] if start >= 0 else text
+def states(p: Plan) -> Iterator[tuple[Frame, State]]:
+    """Each frame with everything it shows, accumulated from the frames before it."""
+    data: set[Value] = set()
+    edges: set[tuple[int, int]] = set()
+    grads: dict[Value, float] = {}
+    status: dict[Value, str] = {}
+    for f in p.frames:
+        data.update(p.order[i] for i in f.data_new)
+        edges.update(f.locals_new)
+        for i, g, got, n in f.grads_new:
+            grads[p.order[i]] = g
+            status[p.order[i]] = "final" if got == n else "partial"
+        yield f, State(set(data), set(edges), dict(grads), dict(status))

@@ -8,8 +8,8 @@ from pathlib import Path
 from microgrid.app.worked_example import WorkedExample
 from viz.dot import draw
 from viz.drawing import Drawing
-from viz.frames import frames, svg_bytes
-from viz.stepper import write_stepper
+from viz.render import layout
+from viz.stepper import Stepper
 
 
 def write_walkthrough_pictures(out_dir: str | os.PathLike[str], *, lang: str = "en") -> list[str]:
@@ -17,11 +17,11 @@ def write_walkthrough_pictures(out_dir: str | os.PathLike[str], *, lang: str = "
 
     ``graph_forward.svg/.png`` (values after the forward pass), ``graph_gradients.svg/.png``
     (gradients and local derivatives on the edges), ``frames/frame_NNN.svg`` (one per step) and
-    ``stepper.html`` (all frames in one self-contained page).
+    ``stepper.html`` (all frames in one self-contained page). Both graphs are drawn at the
+    positions of one layout, so two slides in a row line up.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "frames").mkdir(exist_ok=True)
     ex = WorkedExample()
     params = ex.parameters(biases=True)
     written: list[str] = []
@@ -29,25 +29,21 @@ def write_walkthrough_pictures(out_dir: str | os.PathLike[str], *, lang: str = "
     def save(drawing: Drawing, filename: str) -> None:
         written.append(drawing.render(out / filename))
 
-    forward = draw(ex.E_total, grads=False, params=params)
-    save(forward, "graph_forward.svg")
-    save(forward, "graph_forward.png")
     ex.backward()
     grads = draw(ex.E_total, local_grads=True, params=params)
+    pinned = layout(grads)  # the bigger drawing: the forward one fits in its boxes
+    forward = draw(ex.E_total, grads=False, params=params, layout=pinned)
+    save(forward, "graph_forward.svg")
+    save(forward, "graph_forward.png")
     save(grads, "graph_gradients.svg")
     save(grads, "graph_gradients.png")
 
-    ex.zero_grad()
-    steps = frames(ex.E_total, lang=lang, params=params)
-    width = max(3, len(str(len(steps) - 1)))
-    for k, f in enumerate(steps):
-        path = out / "frames" / f"frame_{k:0{width}d}.svg"
-        path.write_bytes(svg_bytes(f))
-        written.append(str(path))
     title = (
         "microgrid: backpropagation, step by step"
         if lang == "en"
         else "microgrid: 反向传播, 一步一步"
     )
-    written.append(write_stepper(steps, out / "stepper.html", title=title, lang=lang))
+    stepper = Stepper(ex.E_total, lang=lang, title=title, params=params)
+    written += stepper.write_frames(out / "frames", fmt="svg")
+    written.append(stepper.write(out / "stepper.html"))
     return written

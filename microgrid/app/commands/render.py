@@ -17,7 +17,7 @@ from pathlib import Path
 from microgrid.app import expr
 
 PROG = "microgrid render"
-FORMATS = ("svg", "png", "pdf", "dot")
+FORMATS = ("svg", "png", "pdf", "dot", "html")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--output",
         required=True,
         metavar="PATH",
-        help="where to write the picture; the format comes from the suffix (.svg .png .pdf .dot)",
+        help="where to write the picture; the format comes from the suffix (.svg .png .pdf .dot); "
+        ".html writes a stepper page (forward and backward pass, one step at a time)",
     )
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from suffix)")
     parser.add_argument(
@@ -106,7 +107,9 @@ def output_format(path: str, given: str | None) -> str:
         return given
     if suffix not in FORMATS:
         what = f"'.{suffix}'" if suffix else "no suffix"
-        raise UsageError(f"-o {path!r} has {what}: use .svg, .png, .pdf or .dot (or pass --format)")
+        raise UsageError(
+            f"-o {path!r} has {what}: use .svg, .png, .pdf, .dot or .html (or pass --format)"
+        )
     return suffix
 
 
@@ -156,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     root.label = root.label or args.name
     root.backward()
+    if fmt == "html":
+        return write_stepper_page(args, root)
 
     import viz  # heavy (graphviz); imported only when drawing
 
@@ -198,4 +203,40 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {name:<{width}} = {value:>10}   d{root.label}/d{name} = {grad}")
     nodes = f"{drawing.n_nodes} node{'' if drawing.n_nodes == 1 else 's'}"
     print(f"wrote {args.output} ({fmt.upper()}, {nodes})")
+    return 0
+
+
+def write_stepper_page(args: argparse.Namespace, root) -> int:
+    """``-o page.html``: the stepper of the expression (forward, then backward, step by step)."""
+    if args.no_grads:
+        print(
+            f"{PROG}: error: a stepper page (.html) shows gradients: drop --no-grads",
+            file=sys.stderr,
+        )
+        return 2
+    import viz  # heavy (graphviz); imported only when drawing
+    from viz.stepper import Stepper
+
+    try:
+        stepper = Stepper(
+            root,
+            title=f"{root.label} = {args.expression.strip()}",
+            rankdir=args.rankdir,
+            max_nodes=args.max_nodes,
+        )
+        stepper.write(args.output)
+    except viz.GraphTooLargeError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            f"{PROG}: error: cannot write {args.output!r}: {exc.strerror or exc}", file=sys.stderr
+        )
+        return 2
+    except viz.RenderError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{root.label} = {args.expression.strip()} = {_fmt(root.data)}")
+    frames = len(stepper.plan.frames)
+    print(f"wrote {args.output} (stepper page, {len(stepper.plan.order)} nodes, {frames} frames)")
     return 0
