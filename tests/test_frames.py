@@ -1,177 +1,218 @@
-"""Stepper frames and stepper.html: contents per frame, pinned positions, a self-contained page."""
+"""Stepper frames: every caption number true, the user's grads untouched, the hand's order."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
-import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from microgrid import Value
+from microgrid import Value, nn
 from microgrid.app.worked_example import WorkedExample
-from viz.frames import frames, plan
-from viz.stepper import stepper_html
+from microgrid.graph import topological_order
+from viz.frames import factor, num, plan, states
 
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture(scope="module")
-def drawn():
-    ex = WorkedExample()
-    ex.zero_grad()
-    return ex, frames(ex.E_total, params=ex.parameters())
+REFERENCE = json.loads(
+    (Path(__file__).parent / "reference" / "worked_example.json").read_text(encoding="utf-8")
+)
 
 
-def shapes(svg: bytes) -> dict[str, str]:
-    """Node id -> the geometry of its first shape (path, polygon or ellipse) in an SVG."""
-    root = ET.fromstring(svg)
-    out = {}
-    for g in root.iter(f"{SVG}g"):
-        if g.get("class") != "node":
-            continue
-        title = g.find(f"{SVG}title").text
-        for child in g:
-            if child.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse"):
-                out[title] = (
-                    child.get("d") or child.get("points") or f"{child.get('cx')},{child.get('cy')}"
-                )
-                break
-    return out
+# ------------------------------------------------------------------------ graphs to step through
+def worked_example() -> Value:
+    return WorkedExample().E_total
 
 
-def test_forward_then_backward_one_frame_per_computed_node(drawn):
-    ex, fs = drawn
-    computed = [v for v in ex.values.values() if v.children]
-    n = 27
-    assert len([v for v in _all_nodes(ex) if v.children]) == n
-    assert [f.phase for f in fs] == ["forward"] * (n + 1) + ["backward"] * (n + 1)
-    assert fs[0].caption.startswith("Forward pass 0/27")
-    assert fs[-1].caption.startswith("Backward pass: done")
-    forward = fs[1 : n + 1]
-    assert [f.node for f in forward][-1] is ex.E_total
-    for k, f in enumerate(forward):  # values fill in one node at a time
-        assert f.node in f.data_known and f.node in f.highlight
-        if k:
-            assert f.data_known - forward[k - 1].data_known == {f.node}
-    assert set(computed) <= fs[n].data_known
-
-
-def _all_nodes(ex):
-    from microgrid.graph import topological_order
-
-    return topological_order(ex.E_total)
-
-
-def test_backward_frames_match_the_engine_and_leave_grads_as_backward(drawn):
-    ex, fs = drawn
-    after_frames = {v: v.grad for v in _all_nodes(ex)}
-    fresh = WorkedExample()
-    fresh.backward()
-    for name in ("w1", "w5", "b1", "b2", "out_h1", "net_o1"):
-        assert after_frames[ex.values[name]] == pytest.approx(fresh.values[name].grad, abs=1e-15)
-    backward = [f for f in fs if f.phase == "backward" and f.node is not None]
-    assert backward[0].node is ex.E_total
-    for f in backward:  # the processed node and its operand edges are highlighted
-        assert f.node in f.highlight
-        assert all((f.node, c) in f.highlight for c in f.node.children)
-        assert f.node not in f.dim  # a node is processed only once its gradient is final
-
-
-def test_the_issues_example_caption_for_w5(drawn):
-    ex, fs = drawn
-    o1, h1 = ex.out_o1.data, ex.out_h1.data
-    numbers = [o1 - 0.01, o1 * (1 - o1), h1, (o1 - 0.01) * o1 * (1 - o1) * h1]
-    expected = "dE_total/dw5 += {:.4f} \u00d7 {:.4f} \u00d7 {:.4f} = {:.4f}".format(*numbers)
-    assert expected == "dE_total/dw5 += 0.7414 \u00d7 0.1868 \u00d7 0.5933 = 0.0822"
-    assert any(expected in f.caption for f in fs)
-
-
-def test_not_final_nodes_are_greyed_and_grads_so_far_shown(drawn):
-    ex, fs = drawn
-    first = next(f for f in fs if f.phase == "backward")
-    assert ex.E_total not in first.dim
-    assert ex.E_o1 not in first.dim and ex.E_o2 not in first.dim  # their only user is done
-    assert ex.w1 in first.dim and ex.out_h1 in first.dim
-    assert first.grads[ex.E_o1] == 1.0 and first.grads[ex.w5] == 0.0
-    # out_h1 gets error from E_o1's side first (the seed's order): partial, known, still greyed
-    partial = next(f for f in fs if "dE_total/dout_h1 += 0.7414" in f.caption)
-    assert ex.out_h1 in partial.grad_known and ex.out_h1 in partial.dim
-    assert partial.grads[ex.out_h1] != pytest.approx(ex.out_h1.grad)
-
-
-def test_captions_carry_numbers_from_the_engine(drawn):
-    ex, fs = drawn
-    f = next(f for f in fs if f.node is ex.out_h1 and f.phase == "forward")
-    assert f.caption.endswith(
-        f"out_h1 = sigmoid(net_h1) = sigmoid({ex.net_h1.data:.4f}) = {ex.out_h1.data:.4f}"
-    )
-    f = next(f for f in fs if f.node is ex.net_h1 and f.phase == "forward")
-    assert "net_h1 = (w1\u00b7i1 + w2\u00b7i2) + b1 = 0.0275 + 0.3500 = 0.3775" in f.caption
-
-
-def test_positions_are_pinned_across_frames(drawn):
-    _, fs = drawn
-    picked = [fs[0], fs[5], fs[27], fs[28], fs[40], fs[-1]]
-    svgs = [f.drawing.pipe("svg") for f in picked]
-    reference = shapes(svgs[0])
-    assert len(reference) > 60  # value nodes and op markers
-    for svg in svgs[1:]:
-        assert shapes(svg) == reference
-    sizes = {re.search(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"', s).groups() for s in svgs}
-    assert len(sizes) == 1
-
-
-def test_frames_of_any_expression_and_in_chinese():
+def neuron() -> Value:
     x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.3, label="b")
     y = (x * w + b).tanh()
     y.label = "y"
-    planned = plan(y, lang="zh")
-    assert planned[0].caption.startswith("正向传播") and planned[-1].caption.startswith("反向传播")
-    assert w.grad == pytest.approx(0.5 * (1 - math.tanh(-0.3) ** 2))
-    with pytest.raises(ValueError, match="lang must be one of"):
+    return y
+
+
+def shared_and_squared() -> Value:
+    """x used three times (x * x and 3 / x), unlabelled nodes, a constant on each side."""
+    x, y = Value(1.5, label="x"), Value(-0.7, label="y")
+    return (x * x + 3 / x) * y.exp() - 2 * (y - x) ** 2
+
+
+def mlp_loss() -> Value:
+    model = nn.MLP(2, [3, 2, 1], activation="tanh", seed=3)
+    out = model([0.4, -0.9])
+    out = out[0] if isinstance(out, list) else out
+    return (out - 0.25) ** 2
+
+
+GRAPHS = [worked_example, neuron, shared_and_squared, mlp_loss]
+
+
+def fresh_grads(build) -> list[float]:
+    """d(root)/d(node) by a new graph's own ``backward()``, by topological position."""
+    root = build()
+    root.backward()
+    return [v.grad for v in topological_order(root)]
+
+
+def caption_numbers(line: str) -> list[float]:
+    return [float(x) for x in re.findall(r"-?\d+\.\d+(?:e[-+]\d+)?", line)]
+
+
+# ------------------------------------------------------------------------------ true numbers
+@pytest.mark.parametrize("build", GRAPHS, ids=lambda b: b.__name__)
+@pytest.mark.parametrize("prefilled", [False, True], ids=["clean", "grads-filled-before"])
+def test_every_caption_number_is_that_of_a_fresh_backward(build, prefilled):
+    root = build()
+    order = topological_order(root)
+    if prefilled:  # the natural order: backward, then draw (and some junk on top)
+        root.backward()
+        for k, v in enumerate(order):
+            v.grad += 0.25 * k
+    before = [v.grad for v in order]
+    truth = fresh_grads(build)
+    at = {v: i for i, v in enumerate(order)}
+
+    p = plan(root)
+    assert [v.grad for v in order] == before  # stepping never changes the user's grads
+    backward = [f for f in p.frames if f.phase == "backward" and f.node is not None]
+    assert len(backward) == sum(1 for v in order if v.children)
+    for f in backward:
+        upstream = truth[at[f.node]]
+        head = f.caption.split("\n")[0]
+        assert head.endswith(f"= {num(upstream)}") or f"= {num(upstream)}  (" in head
+        lines = f.caption.split("\n")[1:]
+        assert len(lines) == len(f.terms) == sum(1 for c in f.node.children if c.op != "const")
+        for term, line in zip(f.terms, lines):
+            j = next(j for j, c in enumerate(f.node.children) if c is term.child)
+            local = f.node.local_grads[j]
+            assert term.upstream == pytest.approx(upstream, rel=1e-12, abs=1e-15)
+            assert term.local_grad == local
+            assert term.contribution == pytest.approx(local * upstream, rel=1e-12, abs=1e-15)
+            if term.received == term.expected:
+                assert term.grad_after == pytest.approx(truth[at[term.child]], rel=1e-9, abs=1e-15)
+            written = caption_numbers(line.split("=", 1)[1])
+            assert written[:3] == [
+                float(num(local)),
+                float(num(upstream)),
+                float(num(local * upstream)),
+            ]
+            assert f"{factor(local)} \u00d7 {factor(upstream)} = {num(local * upstream)}" in line
+    *_, (last, state) = states(p)
+    assert last.caption.endswith("every gradient is final")
+    for v in order:
+        if v.op != "const":
+            assert state.status[v] == "final"
+            assert state.grads[v] == pytest.approx(truth[at[v]], rel=1e-12, abs=1e-15)
+    assert p.grads[root] == 1.0
+
+
+def test_worked_example_ends_with_the_hand_derivations_gradients():
+    ex = WorkedExample()
+    p = plan(ex.E_total)
+    *_, (_, state) = states(p)
+    for name, expected in REFERENCE["grads"].items():
+        assert state.grads[ex.values[name]] == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_w5_step_is_local_times_upstream_with_the_upstreams_factors():
+    ex = WorkedExample()
+    p = plan(ex.E_total)
+    f = next(f for f in p.frames if any(t.child is ex.w5 for t in f.terms))
+    o1, h1 = ex.out_o1.data, ex.out_h1.data
+    upstream = (o1 - 0.01) * o1 * (1 - o1)  # dE/dout_o1 * dout_o1/dnet_o1, plain float math
+    line = next(line for line in f.caption.split("\n") if "dE_total/dw5 +=" in line)
+    assert f"= {h1:.4f} \u00d7 {upstream:.4f} = {h1 * upstream:.4f}" in line
+    assert "0.5933 \u00d7 0.1385 = 0.0822" in line
+    # the node processed is w5 * out_h1, whose own gradient came down from net_o1's sum
+    assert f.node.children == (ex.w5, ex.out_h1)
+    # every factor is highlighted in its caption colour: the edge (local), the node (up)
+    i, j = p.order.index(f.node), 0
+    assert f.roles[(i, j)] == "local" and f.roles[i] == "up"
+    assert f.roles[p.order.index(ex.w5)] == "result"
+
+
+def test_partly_accumulated_gradients_say_so():
+    ex = WorkedExample()
+    p = plan(ex.E_total)
+    lines = [
+        line for f in p.frames for line in f.caption.split("\n") if "dE_total/dout_h1 +=" in line
+    ]
+    assert len(lines) == 2
+    assert "(1 of 2 contributions; so far 0.0554)" in lines[0]
+    assert f"(2 of 2 contributions \u2192 {num(REFERENCE['w1_chain']['dE/dout_h1'])})" in lines[1]
+    seen = [state.status.get(ex.out_h1) for _, state in states(p)]
+    assert "partial" in seen and seen[-1] == "final"
+    assert seen.index("partial") < seen.index("final")
+
+
+def test_steps_into_constants_are_left_out():
+    ex = WorkedExample()
+    p = plan(ex.E_total)
+    assert not any("d0.5" in f.caption for f in p.frames if f.phase == "backward")
+
+
+# ---------------------------------------------------------------------------- forward pass
+def test_forward_follows_the_hand_order_and_reveals_local_derivatives_when_computed():
+    ex = WorkedExample()
+    p = plan(ex.E_total)
+    forward = [f for f in p.frames if f.phase == "forward"]
+    assert forward[0].caption.startswith("Forward pass 0/27")
+    computed = [f.node for f in forward[1:]]
+    labelled = [v.label for v in computed if v.label]
+    assert labelled == ["net_h1", "out_h1", "net_h2", "out_h2", "net_o1", "out_o1"] + [
+        "net_o2",
+        "out_o2",
+        "E_o1",
+        "E_o2",
+        "E_total",
+    ]
+    known_edges: set = set()
+    for f, state in states(p):
+        if f.phase != "forward" or f.node is None:
+            continue
+        i = p.order.index(f.node)
+        assert all(c in state.data_known for c in f.node.children)  # operands come first
+        assert set(f.locals_new) == {(i, j) for j in range(len(f.node.children))}
+        assert not known_edges & set(f.locals_new)
+        known_edges |= set(f.locals_new)
+        assert state.locals_known == known_edges
+    f = next(f for f in forward if f.node is ex.out_h1)
+    assert f.caption.startswith(
+        f"Forward pass 5/27: out_h1 = sigmoid(net_h1) = sigmoid({ex.net_h1.data:.4f}) = "
+        f"{ex.out_h1.data:.4f}"
+    )
+    net = ex.out_h1.data * (1 - ex.out_h1.data)
+    assert f"dout_h1/dnet_h1 = {net:.4f}" in f.caption
+
+
+def test_chinese_captions_and_bad_input():
+    y = neuron()
+    p = plan(y, lang="zh")
+    assert p.frames[0].caption.startswith("正向传播") and p.frames[-1].caption.startswith(
+        "反向传播"
+    )
+    assert "份贡献" in "".join(f.caption for f in plan(shared_and_squared(), lang="zh").frames)
+    with pytest.raises(ValueError, match="lang must be one of en, zh, got 'fr'"):
         plan(y, lang="fr")
-    with pytest.raises(TypeError, match="frames need a Value"):
+    with pytest.raises(TypeError, match="frames need a Value to start from, got float"):
         plan(1.0)
 
 
-def test_stepper_page_is_self_contained_and_embeds_every_frame(drawn):
-    _, fs = drawn
-    page = stepper_html(fs, title="t <&>")
-    assert "<title>t &lt;&amp;&gt;</title>" in page
-    assert not re.search(r"<(?:script|img|link|iframe)[^>]+(?:src|href)=", page)
-    assert "url(" not in page and "@import" not in page
-    assert not re.search(r"\b(?:src|href)=\"https?:", page)
-    data = re.search(r'<script id="frames-data" type="application/json">(.*?)</script>', page, re.S)
-    payload = json.loads(data.group(1))
-    assert len(payload["frames"]) == len(fs)
-    assert [f["caption"] for f in payload["frames"]] == [f.caption for f in fs]
-    assert all(f["svg"].startswith("<svg") for f in payload["frames"])
-    for word in ("ArrowRight", "ArrowLeft", "slider", "play"):
-        assert word in page
+def test_a_single_leaf_steps_too():
+    x = Value(2.0, label="x")
+    p = plan(x)
+    assert [f.phase for f in p.frames] == ["forward", "backward"]
+    assert p.grads[x] == 1.0 and x.grad == 0.0
 
 
-def test_stepper_refuses_undrawn_or_empty_frames():
-    x = Value(1.0, label="x")
-    y = x.exp()
-    with pytest.raises(ValueError, match="drawn first"):
-        stepper_html(plan(y))
-    with pytest.raises(ValueError, match="at least one frame"):
-        stepper_html([])
-
-
-def test_stepper_for_any_graph_writes_one_page_and_leaves_backward_grads(tmp_path):
-    """viz.stepper_for works on any expression, not only the worked example."""
-    import viz
-
-    x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.3, label="b")
-    y = (x * w + b).tanh()
-    y.label = "y"
-    path = viz.stepper_for(y, tmp_path / "stepper.html")
-    page = (tmp_path / "stepper.html").read_text(encoding="utf-8")
-    assert str(path).endswith("stepper.html")
-    assert "Backward pass" in page and "dy/dw +=" in page
-    assert "http://" not in page.replace("http://www.w3.org", "")  # self-contained, no network
-    # afterwards the grads are those of y.backward(): dy/dw = x (1 - y^2)
-    assert math.isclose(w.grad, x.data * (1 - y.data**2), rel_tol=1e-12)
+def test_names_tell_mlp_nodes_apart_in_captions():
+    root = mlp_loss()
+    p = plan(root)
+    names = list(p.names.values())
+    named = [n for v, n in p.names.items() if v.op != "const"]
+    assert len(set(named)) == len(named)
+    assert "layer0.neuron1.net" in names and "layer1.neuron0.out" in names
+    text = "\n".join(f.caption for f in p.frames)
+    assert "dt1/d" in text or "t1 =" in text
+    assert "(\u2026)" not in text
+    assert math.isfinite(p.grads[root])

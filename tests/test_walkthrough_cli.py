@@ -158,7 +158,8 @@ def test_out_writes_graphs_frames_and_stepper(capsys, tmp_path):
     frames = sorted((target / "frames").glob("frame_*.svg"))
     assert len(frames) == 1 + 27 + 27 + 1  # leaves, 27 computed nodes forward, 27 back, done
     page = (target / "stepper.html").read_text(encoding="utf-8")
-    assert page.count('"phase": "backward"') == 28
+    data = page.split('<script id="frames-data" type="application/json">')[1].split("</script>")[0]
+    assert [f["p"] for f in json.loads(data)["frames"]] == [0] * 28 + [1] * 28
     assert f"wrote {len(frames) + 5} files to {target}" in out
 
 

@@ -103,10 +103,8 @@ def frame_svg(s: Stepper, frame: Frame, state: State) -> str:
             for text, role in line
         )
         texts.append(f'<text x="{PAD}" y="{y:.1f}" xml:space="preserve">{spans}</text>')
-    caption_width = max(
-        (sum(len(t) for t, _ in line) * CAPTION_PT * 0.61 + 2 * PAD for line in frame.lines),
-        default=0.0,
-    )
+    widest = max(sum(len(t) for t, _ in line) for f in s.plan.frames for line in f.lines)
+    caption_width = widest * CAPTION_PT * 0.61 + 2 * PAD  # DejaVu Sans Mono: 0.6 em a letter
     total_w = max(width, caption_width)
     total_h = height + band
     return (
@@ -133,8 +131,8 @@ def frame_png(s: Stepper, frame: Frame, state: State):
         font = ImageFont.load_default()
     step = round(size * LINE)
     band = 2 * PAD + _band_lines(s) * step
-    widths = [sum(font.getlength(t) for t, _ in line) for line in frame.lines]
-    width = max(graph.width, int(max(widths, default=0)) + 2 * PAD)
+    widest = max(sum(font.getlength(t) for t, _ in line) for f in s.plan.frames for line in f.lines)
+    width = max(graph.width, int(widest) + 2 * PAD)  # one size for every frame of a slide deck
     image = Image.new("RGB", (width, graph.height + band), "white")
     pen = ImageDraw.Draw(image)
     for k, line in enumerate(frame.lines):

@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from microgrid.engine import Value
-from viz import dot, labels
+from viz import dot, labels, style
 from viz.drawing import Drawing
 from viz.frames import Plan
 
@@ -107,7 +107,10 @@ def tag(svg: str, box_outputs: dict[str, list[int]]) -> str:
     for g in root.iter(f"{_SVG}g"):
         kind = g.get("class")
         title = g.find(f"{_SVG}title")
-        if title is None or kind not in ("node", "edge"):
+        if title is None:
+            continue
+        if kind not in ("node", "edge"):
+            g.remove(title)
             continue
         if kind == "node":
             name = title.text or ""
@@ -119,7 +122,27 @@ def tag(svg: str, box_outputs: dict[str, list[int]]) -> str:
                 for text in g.iter(f"{_SVG}text"):
                     text.set("data-l", edge_id[1:])
         g.remove(title)  # hover titles would show DOT ids, which mean nothing to a learner
+    for text in root.iter(f"{_SVG}text"):
+        _slim(text)
     return ET.tostring(root, encoding="unicode")
+
+
+#: Font families the page's style sheet sets once (``#picture text``, ``#picture text.m``).
+_SANS, _MONO = style.FONT, style.MONO_FONT
+
+
+def _slim(text: ET.Element) -> None:
+    """Drop what the page's style sheet says once for every text: a 1,000-node page is smaller."""
+    family = text.attrib.pop("font-family", _SANS)
+    if family == _MONO:
+        text.set("class", (text.get("class", "") + " m").strip())
+    elif family != _SANS:
+        text.set("font-family", family)
+    if text.get("text-anchor") == "start":
+        del text.attrib["text-anchor"]
+    content = text.text or ""
+    if "  " not in content and content == content.strip():
+        text.attrib.pop("{http://www.w3.org/XML/1998/namespace}space", None)
 
 
 def _tag_numbers(g: ET.Element, name: str, box_outputs: dict[str, list[int]]) -> None:
