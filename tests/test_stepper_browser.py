@@ -112,7 +112,8 @@ def test_last_frame_shows_the_true_gradients(browser, worked):
         v = s.plan.order[i]
         expected = truth.get(v.label, s.plan.grads[v]) if v.label else s.plan.grads[v]
         assert text == labels.fmt_number(expected)
-    assert page.text_content("#caption").endswith("every gradient is final")
+    assert "every gradient is final" in page.text_content("#caption")
+    assert f"dE_total/dw5 = {fresh.w5.grad:.4f}" in page.text_content("#caption")
     first_grad = page.evaluate("() => document.querySelector('#picture text[data-g]').textContent")
     page.keyboard.press("Home")  # frame 0: nothing computed yet
     assert page.evaluate("() => document.querySelector('#picture text[data-g]').textContent") != (

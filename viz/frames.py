@@ -266,6 +266,13 @@ def backward_frames(
         node=None,
         lines=[[(f"{words['backward']}: ", "head"), (words["done"], "")]],
     )
+    leaves = [v for v in order if not v.children and v.op != "const" and v is not root]
+    for start in range(0, len(leaves), 5):  # the gradients a learner came for, five a line
+        line: list[Segment] = [("  ", "")]
+        for k, v in enumerate(leaves[start : start + 5]):
+            line += [(", ", "")] if k else []
+            line.append((f"d{r}/d{names[v]} = {num(grads[v])}", "result"))
+        done.lines.append(line)
     out.append(done)
     return out, grads
 
