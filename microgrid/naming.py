@@ -76,9 +76,10 @@ def hand_order(order: list[Value]) -> list[Value]:
 def node_names(order: list[Value]) -> dict[Value, str]:
     """Short, distinct names for the nodes of one graph (``order``: its topological order).
 
-    A labelled node is named by ``scoped_label``; any other unlabelled node is ``t1``, ``t2``,
-    ... (leaves first, then computed nodes in ``hand_order``); a constant is its value. Names
-    that would repeat get ``#2``, ``#3``. Drawings, captions and ``explain`` all use these, so
+    A labelled node is named by ``scoped_label``; an unlabelled root (the last node, usually
+    a loss) is ``L``; any other unlabelled node is ``t1``, ``t2``, ... (leaves first, then
+    computed nodes in ``hand_order``); a constant is its value. Names that would repeat get
+    ``#2``, ``#3``. Drawings, captions and ``explain`` all use these, so
     they agree on every node.
     """
     names: dict[Value, str] = {}
@@ -87,6 +88,8 @@ def node_names(order: list[Value]) -> dict[Value, str]:
     for v in [u for u in order if not u.children] + hand_order(order):
         if v.label:
             name = scoped_label(v)
+        elif v is order[-1] and v.children:
+            name = "L"
         elif v.op == "const":
             names[v] = f"{v.data:g}"  # constants may repeat: the same number is the same name
             continue
