@@ -21,7 +21,7 @@ def expression_name(v: Value, depth: int = 2) -> str:
     parts = [expression_name(c, depth - 1) for c in v.children]
     op = ops.lookup(v.op)
     if op.name == "pow" and len(parts) == 1:
-        return f"{parts[0]}^{ops.short(op.param)}"
+        return f"{parts[0]}^{op.param_text}"
     if op.kind == "infix" and len(parts) == 2:
         joined = f"{parts[0]}{op.infix}{parts[1]}"
         # * / and ^ bind tighter than + and -, so only sums and differences need brackets.

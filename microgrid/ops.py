@@ -78,6 +78,11 @@ class Op(str):
     def __reduce__(self) -> tuple[object, ...]:  # pickle and copy as the interned entry
         return (_unpickle, (self.name, self.param))
 
+    @property
+    def param_text(self) -> str:
+        """The parameter as short text ("2" for the exponent of ``x ** 2``), "" without one."""
+        return "" if self.param is None else short(self.param)
+
     def with_param(self, value: float) -> Op:
         """This op with its parameter set (``POW.with_param(2.0)`` is ``"**2"``), interned."""
         if not self.param_name:

@@ -14,6 +14,7 @@ import microgrid
 from microgrid import Value, ops, topological_order
 from microgrid.app import expr
 from microgrid.naming import expression_name
+from viz.frames import equation
 from viz.style import op_symbol
 
 COMPUTED_NAMES = {op.name for op in ops.COMPUTED}
@@ -97,6 +98,10 @@ def test_a_parameter_is_never_parsed_from_text() -> None:
     x = Value(1.0, label="x")
     assert expression_name(x**2.5) == "x^2.5" and op_symbol((x**-1).op) == "x^-1"
     assert expression_name(x**1e20) == "x^1e+20"
+    b, y = Value(1.5, label="b"), Value(0.5, label="y")
+    assert expression_name(b**y) == "b^y"  # Value ** Value: the exponent is the second operand
+    assert equation(b**y) == f"b^y = 1.5000^0.5000 = {1.5**0.5:.4f}"
+    assert equation(b**2) == f"b^2 = 1.5000^2 = {1.5**2:.4f}"
 
 
 def test_a_node_has_no_more_memory_than_before() -> None:

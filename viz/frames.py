@@ -84,9 +84,10 @@ def equation(v: Value) -> str:
         # between numbers a times sign, not the dot of a symbolic name
         symbol = TIMES if op.name == "*" else f" {op.infix.strip()} "
         with_numbers = symbol.join(values)
-    elif op.name == "pow":
+    elif op.name in ("pow", "**") and children:
         base = values[0] if children[0].data >= 0 else f"({values[0]})"
-        with_numbers = f"{base}^{ops.short(op.param)}"
+        exponent = values[1] if op.name == "**" else op.param_text
+        with_numbers = f"{base}^{exponent}"
     else:
         with_numbers = f"{v.op}({', '.join(values)})"
     symbolic = _bare(name(_unlabelled(v) if v.label else v, 3))
