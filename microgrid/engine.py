@@ -24,33 +24,8 @@ from collections.abc import Iterable, Iterator
 from typing import TypeAlias
 
 from microgrid import _grad_mode as _mode
-from microgrid.ops import (
-    ABS,
-    ADD,
-    CONST,
-    COS,
-    DIV,
-    ELU,
-    EXP,
-    LEAF,
-    LEAKY_RELU,
-    LOG,
-    MAXIMUM,
-    MINIMUM,
-    MUL,
-    NEG,
-    POW,
-    POW_VALUE,
-    RELU,
-    SIGMOID,
-    SIN,
-    SOFTPLUS,
-    SQRT,
-    SUB,
-    TANH,
-    Op,
-    lookup,
-)
+from microgrid import ops
+from microgrid.ops import Op
 
 Number: TypeAlias = int | float
 #: What an op accepts as its other operand: a Value, or a plain number (wrapped as a constant).
@@ -118,7 +93,7 @@ class Value:
         self.grad = 0.0
         self.children: tuple[Value, ...] = ()
         self.local_grads: tuple[float, ...] = ()
-        self.op: Op = lookup(op)
+        self.op: Op = ops.lookup(op)
         if children or local_grads:
             edges = _checked_edges(children, local_grads, self.op)
             if _mode.grad_enabled:
@@ -156,48 +131,48 @@ class Value:
     def __add__(self, other: Operand) -> Value:
         """a + b; d/da = 1, d/db = 1."""
         if other.__class__ is not Value:
-            other = constant(other, ADD)
-        return _node(self.data + other.data, (self, other), (1.0, 1.0), ADD)
+            other = constant(other, ops.ADD)
+        return _node(self.data + other.data, (self, other), (1.0, 1.0), ops.ADD)
 
     def __radd__(self, other: Number) -> Value:
         """number + Value: the number stays the first operand, as written (drawings, explain)."""
-        return constant(other, ADD) + self
+        return constant(other, ops.ADD) + self
 
     def __sub__(self, other: Operand) -> Value:
         """a - b; d/da = 1, d/db = -1."""
         if other.__class__ is not Value:
-            other = constant(other, SUB)
-        return _node(self.data - other.data, (self, other), (1.0, -1.0), SUB)
+            other = constant(other, ops.SUB)
+        return _node(self.data - other.data, (self, other), (1.0, -1.0), ops.SUB)
 
     def __rsub__(self, other: Number) -> Value:
-        return constant(other, SUB) - self
+        return constant(other, ops.SUB) - self
 
     def __mul__(self, other: Operand) -> Value:
         """a * b; d/da = b, d/db = a."""
         if other.__class__ is not Value:
-            other = constant(other, MUL)
-        return _node(self.data * other.data, (self, other), (other.data, self.data), MUL)
+            other = constant(other, ops.MUL)
+        return _node(self.data * other.data, (self, other), (other.data, self.data), ops.MUL)
 
     def __rmul__(self, other: Number) -> Value:
         """number * Value, e.g. ``0.5 * err``: operands recorded in the order written."""
-        return constant(other, MUL) * self
+        return constant(other, ops.MUL) * self
 
     def __truediv__(self, other: Operand) -> Value:
         """a / b; d/da = 1/b, d/db = -a/b^2. Division by zero raises ZeroDivisionError."""
         if other.__class__ is not Value:
-            other = constant(other, DIV)
+            other = constant(other, ops.DIV)
         b = other.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {_fmt(self.data)} / {_fmt(b)}")
         out = self.data / b  # not a * (1/b): that can differ from a / b in the last digit
-        return _node(out, (self, other), (1.0 / b, -out / b), DIV)
+        return _node(out, (self, other), (1.0 / b, -out / b), ops.DIV)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return constant(other, DIV) / self
+        return constant(other, ops.DIV) / self
 
     def __neg__(self) -> Value:
         """-a; d/da = -1."""
-        return _node(-self.data, (self,), (-1.0,), NEG)
+        return _node(-self.data, (self,), (-1.0,), ops.NEG)
 
     def __pos__(self) -> Value:
         return self
@@ -215,7 +190,7 @@ class Value:
             local = math.inf  # the slope of sqrt-like powers is vertical at 0
         else:
             local = p * _checked_pow(a, p - 1.0)
-        return _node(out, (self,), (local,), POW.with_param(p))
+        return _node(out, (self,), (local,), ops.POW.with_param(p))
 
     def __rpow__(self, base: Number) -> Value:
         """number ** Value, e.g. ``2 ** x``; d/dx = 2^x ln 2."""
@@ -230,14 +205,14 @@ class Value:
                 f"exp({_fmt(x)}) overflows a float (exp needs x <= {_EXP_LIMIT:.2f})"
             )
         out = math.exp(x)
-        return _node(out, (self,), (out,), EXP)
+        return _node(out, (self,), (out,), ops.EXP)
 
     def log(self) -> Value:
         """Natural log; d/dx = 1/x. Raises ValueError for x <= 0."""
         x = self.data
         if x <= 0.0:
             raise ValueError(f"log({_fmt(x)}) is undefined: log needs x > 0")
-        return _node(math.log(x), (self,), (1.0 / x,), LOG)
+        return _node(math.log(x), (self,), (1.0 / x,), ops.LOG)
 
     def sqrt(self) -> Value:
         """Square root; d/dx = 1/(2 sqrt x), +inf at 0. Raises ValueError for x < 0."""
@@ -245,19 +220,19 @@ class Value:
         if x < 0.0:
             raise ValueError(f"sqrt({_fmt(x)}) is undefined: sqrt needs x >= 0")
         out = math.sqrt(x)
-        return _node(out, (self,), (0.5 / out if out else math.inf,), SQRT)
+        return _node(out, (self,), (0.5 / out if out else math.inf,), ops.SQRT)
 
     def abs(self) -> Value:
         """|x|; d/dx = sign(x), with abs'(0) = 0."""
         x = self.data
-        return _node(abs(x), (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,), ABS)
+        return _node(abs(x), (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,), ops.ABS)
 
     __abs__ = abs
 
     def tanh(self) -> Value:
         """tanh x; d/dx = 1 - tanh^2 x. Never overflows."""
         t = math.tanh(self.data)
-        return _node(t, (self,), (1.0 - t * t,), TANH)
+        return _node(t, (self,), (1.0 - t * t,), ops.TANH)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x); d/dx = s (1 - s). Stable: sigmoid(-1000) = 0.0, sigmoid(1000) = 1.0."""
@@ -267,19 +242,19 @@ class Value:
         else:
             e = math.exp(x)
             s = e / (1.0 + e)
-        return _node(s, (self,), (s * (1.0 - s),), SIGMOID)
+        return _node(s, (self,), (s * (1.0 - s),), ops.SIGMOID)
 
     def relu(self) -> Value:
         """max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0)."""
         x = self.data
         if x > 0.0:
-            return _node(x, (self,), (1.0,), RELU)
-        return _node(0.0, (self,), (0.0,), RELU)
+            return _node(x, (self,), (1.0,), ops.RELU)
+        return _node(0.0, (self,), (0.0,), ops.RELU)
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, else alpha x; d/dx = 1 or alpha (alpha at 0)."""
         alpha = as_float(alpha, "leaky_relu alpha")
-        op = LEAKY_RELU.with_param(alpha)  # alpha kept on the op: a replay needs it
+        op = ops.LEAKY_RELU.with_param(alpha)  # alpha kept on the op: a replay needs it
         x = self.data
         if x > 0.0:
             return _node(x, (self,), (1.0,), op)
@@ -288,7 +263,7 @@ class Value:
     def elu(self, alpha: float = 1.0) -> Value:
         """x for x > 0, else alpha (e^x - 1); d/dx = 1 or alpha e^x (alpha at 0)."""
         alpha = as_float(alpha, "elu alpha")
-        op = ELU.with_param(alpha)
+        op = ops.ELU.with_param(alpha)
         x = self.data
         if x > 0.0:
             return _node(x, (self,), (1.0,), op)
@@ -301,17 +276,17 @@ class Value:
         e = math.exp(-abs(x))
         out = (x if x > 0.0 else 0.0) + math.log1p(e)
         local = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
-        return _node(out, (self,), (local,), SOFTPLUS)
+        return _node(out, (self,), (local,), ops.SOFTPLUS)
 
     def sin(self) -> Value:
         """sin x; d/dx = cos x."""
         x = self.data
-        return _node(math.sin(x), (self,), (math.cos(x),), SIN)
+        return _node(math.sin(x), (self,), (math.cos(x),), ops.SIN)
 
     def cos(self) -> Value:
         """cos x; d/dx = -sin x."""
         x = self.data
-        return _node(math.cos(x), (self,), (-math.sin(x),), COS)
+        return _node(math.cos(x), (self,), (-math.sin(x),), ops.COS)
 
     # ----------------------------------------------------------------------- backward pass
     def backward(self, grad: float = 1.0) -> None:
@@ -334,14 +309,14 @@ def maximum(a: Operand, b: Operand) -> Value:
     """The larger of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
     a_data = a.data if isinstance(a, Value) else as_float(a, "maximum operand")
     b_data = b.data if isinstance(b, Value) else as_float(b, "maximum operand")
-    return _pick(a, b, a_data >= b_data, MAXIMUM)
+    return _pick(a, b, a_data >= b_data, ops.MAXIMUM)
 
 
 def minimum(a: Operand, b: Operand) -> Value:
     """The smaller of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
     a_data = a.data if isinstance(a, Value) else as_float(a, "minimum operand")
     b_data = b.data if isinstance(b, Value) else as_float(b, "minimum operand")
-    return _pick(a, b, a_data <= b_data, MINIMUM)
+    return _pick(a, b, a_data <= b_data, ops.MINIMUM)
 
 
 # ------------------------------------------------------------------ making nodes, quickly
@@ -374,7 +349,7 @@ def constant(x: Operand, used_by: str = "") -> Value:
         if isinstance(x, Value):  # a subclass of Value is an operand, not a number
             return x
         x = as_float(x, f"the operand of {used_by}" if used_by else "operand")
-    return _node(x, (), (), CONST)
+    return _node(x, (), (), ops.CONST)
 
 
 def _checked_edges(
@@ -401,7 +376,7 @@ def _checked_edges(
             f"a node needs one local_grad per child: got {len(kids)} children and "
             f"{len(grads)} local_grads"
         )
-    if op is LEAF or op is CONST:
+    if op is ops.LEAF or op is ops.CONST:
         raise ValueError(f"a node with children needs an op name (got op={str(op)!r})")
     if op.arity and len(kids) != op.arity:
         raise ValueError(f"the op {op.name!r} takes {op.arity} operands, got {len(kids)} children")
@@ -439,7 +414,7 @@ def _pow_value(base: Value, exponent: Value) -> Value:
     else:
         d_base = p * _checked_pow(a, p - 1.0)
         d_exp = out * math.log(a)
-    return _node(out, (base, exponent), (d_base, d_exp), POW_VALUE)
+    return _node(out, (base, exponent), (d_base, d_exp), ops.POW_VALUE)
 
 
 def _pick(a: Operand, b: Operand, take_a: bool, op: Op) -> Value:

@@ -20,11 +20,12 @@ Equal text means equal ``str``: ``leaky_relu`` with alpha 0.01 and with 0.2 both
 
 from __future__ import annotations
 
+import numbers
 from typing import Literal
 
 Kind = Literal["leaf", "infix", "prefix", "function"]
 
-#: Interned parametrised ops kept at most (beyond it an op is made per call: still correct).
+#: Interned ops (parametrised or custom) kept at most; beyond it an op is made per call.
 MAX_INTERNED = 4096
 
 
@@ -87,6 +88,12 @@ class Op(str):
         """This op with its parameter set (``POW.with_param(2.0)`` is ``"**2"``), interned."""
         if not self.param_name:
             raise ValueError(f"the op {self.name!r} takes no parameter, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"the {self.param_name} of {self.name} must be a real number, "
+                f"got {type(value).__name__}: {value!r}"
+            )
+        value = float(value)
         key = (self.name, value)
         op = _interned.get(key)
         if op is None:
@@ -109,7 +116,7 @@ class Op(str):
         return op
 
 
-_interned: dict[tuple[str, float], Op] = {}
+_interned: dict[tuple[str, float | None], Op] = {}
 
 
 def short(p: float) -> str:
@@ -160,7 +167,9 @@ FUNCTIONS: tuple[Op, ...] = tuple(op for op in TABLE.values() if op.kind == "fun
 
 
 def _unpickle(name: str, param: float | None) -> Op:
-    op = TABLE[name]
+    op = TABLE.get(name)
+    if op is None:  # a custom op
+        return lookup(name)
     return op if param is None else op.with_param(param)
 
 
@@ -180,8 +189,13 @@ def lookup(op: str) -> Op:
     if not isinstance(op, str):
         raise TypeError(f"op must be a str or an ops.Op, got {type(op).__name__}: {op!r}")
     entry = TABLE.get(op)
-    if entry is None:
-        return Op(op, 0, "function", word=op)
+    if entry is None:  # interned too, so a graph of custom nodes holds one Op per name
+        entry = _interned.get((op, None))
+        if entry is None:
+            entry = Op(op, 0, "function", word=op)
+            if len(_interned) < MAX_INTERNED:
+                _interned[(op, None)] = entry
+        return entry
     if entry.param_name:
         raise ValueError(
             f"the op {op!r} needs its {entry.param_name}: "

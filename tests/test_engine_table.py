@@ -119,6 +119,9 @@ def test_ops_survive_copy_and_pickle_as_the_same_entry() -> None:
     assert clone.op is y.op and clone.children[0].op is ops.TANH
     again = pickle.loads(pickle.dumps(y))
     assert again.op is y.op and again.data == y.data
+    x = Value(2.0)
+    swish = Value(1.0, (x,), (0.5,), "swish")
+    assert pickle.loads(pickle.dumps(swish)).op is swish.op  # a learner's own op, interned
 
 
 def test_ops_that_need_a_parameter_refuse_to_be_named_without_it() -> None:
@@ -128,5 +131,8 @@ def test_ops_that_need_a_parameter_refuse_to_be_named_without_it() -> None:
         Value(1.0, (Value(1.0),), (1.0,), ops.ELU)
     with pytest.raises(ValueError, match="'tanh' takes no parameter"):
         ops.TANH.with_param(1.0)
+    with pytest.raises(TypeError, match="the exponent of pow must be a real number, got str"):
+        ops.POW.with_param("2")  # type: ignore[arg-type]
+    assert ops.POW.with_param(2) is ops.POW.with_param(2.0) == "**2"
     with pytest.raises(TypeError, match="op must be a str or an ops.Op, got int"):
         ops.lookup(3)  # type: ignore[arg-type]
