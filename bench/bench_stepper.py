@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from microgrid import Value, nn
 from microgrid.app.worked_example import WorkedExample
-from microgrid.graph import topological_order
+from microgrid.engine import topological_order
 from viz.frames import plan
 from viz.stepper import Stepper
 

@@ -11,7 +11,7 @@ import pytest
 
 from microgrid import Value, nn
 from microgrid.app.worked_example import WorkedExample
-from microgrid.graph import topological_order
+from microgrid.engine import topological_order
 from viz.frames import factor, num, plan, states
 
 REFERENCE = json.loads(

@@ -12,7 +12,7 @@ import viz
 from microgrid import Value, nn
 from microgrid.app.cli import main
 from microgrid.app.worked_example import WorkedExample
-from microgrid.graph import topological_order
+from microgrid.engine import topological_order
 from viz import labels
 from viz.stepper import Stepper, stepper_for
 

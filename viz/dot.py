@@ -29,8 +29,7 @@ from collections.abc import Collection, Iterable
 
 import graphviz
 
-from microgrid.engine import Value
-from microgrid.graph import topological_order
+from microgrid.engine import Value, topological_order
 from microgrid.naming import node_names
 from viz import labels, style
 from viz.drawing import Drawing

@@ -27,9 +27,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from microgrid.engine import Value
-from microgrid.graph import backward_steps, topological_order
+from microgrid import ops
+from microgrid.engine import Value, topological_order
 from microgrid.naming import hand_order, node_names
+from microgrid.stepwise import backward_steps
 
 WORDS = {
     "en": {
@@ -56,7 +57,6 @@ WORDS = {
     },
 }
 TIMES = " \u00d7 "  # the multiplication sign, as a learner writes it
-_INFIX = {"+": " + ", "-": " \u2212 ", "*": TIMES, "/": " / "}
 
 #: A piece of caption text and its role, which gives its colour (the same colour as the
 #: picture's highlight): "head", "new", "operand", "local", "up", "src", "result", "muted" or "".
@@ -119,15 +119,20 @@ def num(x: float) -> str:
     return f"{x:.3e}"
 
 
-def _formula(op: str, parts: list[str]) -> str:
-    """An op applied to written operands: ``a + b``, ``a^2``, ``sigmoid(a)``."""
-    if op in _INFIX and len(parts) == 2:
-        return _INFIX[op].join(parts)
-    if op.startswith("**") and len(parts) == 1:
-        return f"{parts[0]}^{op[2:]}"
-    if op == "neg" and len(parts) == 1:
-        return f"\u2212{parts[0]}"
-    return f"{op}({', '.join(parts)})"
+def _formula(v: Value, parts: list[str]) -> str:
+    """``v``'s op applied to written operands (the ``microgrid.ops`` table): ``a + b``, ``a^2``."""
+    op = ops.lookup(v.op)
+    if op.name == "pow" and len(parts) == 1:
+        return f"{parts[0]}^{op.param_text}"
+    if op.kind == "infix" and len(parts) == 2:
+        # between operands a times sign, as a learner writes a product of numbers
+        symbol = (
+            TIMES if op.name == "*" else op.infix if op.name == "**" else f" {op.infix.strip()} "
+        )
+        return symbol.join(parts)
+    if op.kind == "prefix" and len(parts) == 1:
+        return f"{op.infix}{parts[0]}"
+    return f"{op.word or op}({', '.join(parts)})"
 
 
 def factor(x: float) -> str:
@@ -137,6 +142,17 @@ def factor(x: float) -> str:
 
 def _numbers(v: Value) -> list[str]:
     return [factor(c.data) for c in v.children]
+
+
+def equation(v: Value, names: dict[Value, str] | None = None) -> str:
+    """A computed node's equation in its operands' names, then numbers: ``b^y = 1.5^0.5 = 1.2``.
+
+    ``names`` are the graph's ``naming.node_names`` (made from ``v``'s own graph if not given).
+    """
+    if names is None:
+        names = node_names(topological_order(v))
+    symbolic = _formula(v, [names[c] for c in v.children])
+    return f"{symbolic} = {_formula(v, _numbers(v))} = {num(v.data)}"
 
 
 # ------------------------------------------------------------------------------ forward pass
@@ -159,8 +175,8 @@ def forward_frames(order: list[Value], names: dict[Value, str], words: dict) -> 
         i = index[v]
         operands = [names[c] for c in v.children]
         equation: list[Segment] = [(f"{head}{k}/{total}: ", "head"), (names[v], "new")]
-        equation += [(" = ", ""), (_formula(v.op, operands), "operand"), (" = ", "")]
-        equation += [(_formula(v.op, _numbers(v)), "operand"), (" = ", ""), (num(v.data), "new")]
+        equation += [(" = ", ""), (_formula(v, operands), "operand"), (" = ", "")]
+        equation += [(_formula(v, _numbers(v)), "operand"), (" = ", ""), (num(v.data), "new")]
         locals_line: list[Segment] = [(words["locals"], "muted")]
         for j, (c, local) in enumerate(v.edges()):
             if j:
