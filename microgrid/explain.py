@@ -18,10 +18,10 @@ the graph) and ``explain`` refuses, with a message saying how many, above ``limi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from microgrid.engine import Value, topological_order
-from microgrid.naming import derivative_name
+from microgrid.naming import derivative_name, node_names
 
 #: explain() refuses to list more paths than this unless told otherwise.
 DEFAULT_LIMIT = 1000
@@ -89,6 +89,13 @@ class Explanation:
     leaf: Value
     paths: tuple[Path, ...]
     total: float
+    #: How each node is written: ``naming.node_names`` of the root's graph (t7, layer0.neuron1.net),
+    #: the names the stepper's captions and the drawings use.
+    names: dict[Value, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def name(self, v: Value) -> str:
+        """How node ``v`` is written in this explanation."""
+        return self.names.get(v) or name_of(v)
 
     def __str__(self) -> str:
         return self.format()
@@ -101,7 +108,7 @@ class Explanation:
         if lang not in _WORDS:
             raise ValueError(f"lang must be one of {', '.join(_WORDS)}, got {lang!r}")
         words = _WORDS[lang]
-        top, bottom = name_of(self.root), name_of(self.leaf)
+        top, bottom = self.name(self.root), self.name(self.leaf)
         grad = f"d{top}/d{bottom}"
         n = len(self.paths)
         plural = "s" if n != 1 and lang == "en" else ""
@@ -112,9 +119,11 @@ class Explanation:
         lines.append("  " + words["rule"])
         for k, path in enumerate(self.paths, 1):
             factors = path.factors()
-            route = " -> ".join(_elide([name_of(v) for v in _named(path)], "..."))
+            route = " -> ".join(_elide([self.name(v) for v in _named(path)], "..."))
             lines.append(f"  {words['path']} {k}: {route}")
-            symbols = _elide([f"d{name_of(f.upper)}/d{name_of(f.lower)}" for f in factors], "...")
+            symbols = _elide(
+                [f"d{self.name(f.upper)}/d{self.name(f.lower)}" for f in factors], "..."
+            )
             numbers = _elide([number(f.value, digits) for f in factors], "...")
             widths = [max(len(s), len(t)) for s, t in zip(symbols, numbers)]
             lines.append("    " + " * ".join(s.rjust(w) for s, w in zip(symbols, widths)))
@@ -123,7 +132,7 @@ class Explanation:
             if edges:
                 for e in path.edges:
                     lines.append(
-                        f"      edge d{name_of(e.parent)}/d{name_of(e.child)}"
+                        f"      edge d{self.name(e.parent)}/d{self.name(e.child)}"
                         f" = {number(e.local_grad, digits)}"
                     )
         if n > 1:
@@ -263,7 +272,8 @@ def explain(root: Value, leaf: Value, limit: int = DEFAULT_LIMIT) -> Explanation
             trail.pop()
         else:
             stack.append([child, 0])
-    return Explanation(root, leaf, tuple(paths), sum(p.product for p in paths))
+    names = node_names(topological_order(root))
+    return Explanation(root, leaf, tuple(paths), sum(p.product for p in paths), names)
 
 
 def _reaching(root: Value, leaf: Value) -> set[Value]:

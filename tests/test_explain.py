@@ -155,7 +155,8 @@ def test_unnamed_intermediates_show_every_chain_rule_step():
     assert len(factors) == 3
     assert math.isclose(math.prod(f.value for f in factors), w.grad, rel_tol=1e-15)
     text = str(explain(y, w))
-    assert "y -> (x\u00b7w + b) -> (x\u00b7w) -> w" in text  # named as in the stepper
+    assert "y -> t2 -> t1 -> w" in text  # named as in the stepper and the drawing
+    assert re.search(r"dy/dt2 \* +dt2/dt1 \* +dt1/dw", text)
 
 
 def test_a_long_path_is_printed_with_its_middle_elided():
@@ -180,3 +181,23 @@ def test_small_numbers_keep_three_significant_digits_at_any_precision():
     assert number(0.000438568, 9) == "0.000438568"
     assert number(0.0554, 6) == "0.055400"
     assert number(0.0, 3) == "0.000"
+
+
+def test_mlp_nodes_are_named_by_scope_as_in_captions_and_drawings():
+    from microgrid import nn
+    from viz.frames import plan
+
+    model = nn.MLP(2, [2, 1], activation="sigmoid", seed=0)
+    out = model([0.3, -0.4])
+    out = out[0] if isinstance(out, list) else out
+    loss = (out - 1.0) ** 2
+    w = model.parameters()[0]
+    text = str(explain(loss, w))
+    route = (
+        "L -> layer1.neuron0.net -> layer0.neuron0.out -> layer0.neuron0.net -> layer0.neuron0.w0"
+    )
+    assert route in text  # the output neuron is linear: its net is the output
+    assert "net -> out -> net" not in text
+    names = plan(loss).names
+    assert names[out] == "layer1.neuron0.net" and names[loss] == "L"
+    assert f"dL/d{names[w]}" in text

@@ -91,6 +91,10 @@ def test_the_picture_is_tagged_for_every_value_and_edge(worked):
         assert grad_tags[i] == labels.fmt_number(s.plan.grads[order[i]])
     edges = {t.get("data-l") for t in svg.iter(f"{SVG}text") if t.get("data-l")}
     assert edges == {f"{i}_{j}" for i, v in enumerate(order) for j in range(len(v.children))}
+    shown = {int(g.get("id")[1:]): g.find(f".//{SVG}text[@class='nm']") for g in svg.iter(f"{SVG}g")
+             if (g.get("id") or "").startswith("v")}  # fmt: skip
+    for i in values:  # the picture names every node as the captions do (t7, E_total)
+        assert shown[i].text == s.plan.names[order[i]]
     ids = {g.get("id") for g in svg.iter(f"{SVG}g")}
     assert {f"v{i}" for i in range(len(order))} <= ids
 
