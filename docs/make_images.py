@@ -8,7 +8,9 @@ worked_example.png: the seed's w1/w5 network after ``E_total.backward()`` (the p
 ``microgrid walkthrough --out DIR`` writes as graph_gradients.png).
 
 worked_example_w5_frame.png: the stepper frame where the backward pass reaches w5, with its
-chain-rule caption.
+chain-rule caption (as ``Stepper.write_frames`` exports it for slides).
+
+stepper_page.png: the stepper page at that step, at 1280x800 (needs playwright and Chromium).
 
 The neuron picture, without the intermediate labels, comes from the CLI::
 
@@ -46,20 +48,52 @@ def neuron() -> Value:
 
 
 def worked_example() -> None:
-    """The worked example's gradient graph and the stepper frame that finishes dE_total/dw5."""
+    """The worked example's gradient graph, the stepper frame at dE_total/dw5, and the page."""
     from microgrid.app.worked_example import WorkedExample
-    from viz.frames import frames
+    from viz.frames import states
+    from viz.stepper import Stepper
+    from viz.stepper_export import frame_png
 
     ex = WorkedExample()
     params = ex.parameters(biases=True)
     ex.backward()
     drawing = viz.draw(ex.E_total, local_grads=True, params=params)
     print("wrote", drawing.render(HERE / "worked_example.png"))
-    ex.zero_grad()
-    for frame in frames(ex.E_total, params=params):
-        if "dE_total/dw5 +=" in frame.caption:
-            print("wrote", frame.drawing.render(HERE / "worked_example_w5_frame.png"))
+    stepper = Stepper(ex.E_total, params=params)
+    for k, (frame, state) in enumerate(states(stepper.plan)):
+        if any(t.child is ex.w5 for t in frame.terms):
+            frame_png(stepper, frame, state).save(HERE / "worked_example_w5_frame.png")
+            print("wrote", HERE / "worked_example_w5_frame.png")
+            page_screenshot(stepper, k, HERE / "stepper_page.png")
             break
+
+
+def page_screenshot(stepper, frame: int, path: Path) -> None:
+    """The stepper page at ``frame``, as a 1280x800 laptop shows it (needs playwright+chromium)."""
+    import tempfile
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("skipped", path, "(needs the playwright package)")
+        return
+    chromium = "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        print("skipped", path, f"(needs {chromium})")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        page_file = stepper.write(Path(tmp) / "stepper.html")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(Path(page_file).as_uri())
+            page.fill("#slider", str(frame))
+            page.dispatch_event("#slider", "input")
+            page.screenshot(path=str(path))
+            browser.close()
+    print("wrote", path)
 
 
 def main() -> None:

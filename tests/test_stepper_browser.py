@@ -30,7 +30,7 @@ if not os.path.exists(CHROMIUM):
     )
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # The active node's texts: their on-screen boxes, and the stage's box.
 MEASURE = """() => {

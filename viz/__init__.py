@@ -13,14 +13,16 @@ True
 in-process through pygraphviz: no system Graphviz is needed. In Jupyter a drawing displays
 inline. Modules: ``dot`` (graph -> DOT), ``labels`` (escaped HTML-like labels), ``style``
 (palette, node roles), ``render`` (backends, pinned layouts for frames), ``drawing``,
-``frames`` (the forward and backward pass as pinned pictures) and ``stepper`` (those frames as
-one self-contained HTML page: ``viz.stepper_for(loss, "stepper.html")`` for any graph).
+``frames`` (the forward and backward pass as small records of what changes), ``stepper``
+(one self-contained HTML page that applies them to one picture: ``viz.stepper_for(loss,
+"stepper.html")`` for any graph, ``viz.Stepper(loss)`` inline in Jupyter), ``stepper_svg`` (that
+picture, tagged) and ``stepper_export`` (the frames as PNG/SVG files or one GIF, for slides).
 """
 
 from viz.dot import DEFAULT_MAX_NODES, GraphTooLargeError, draw
 from viz.drawing import Drawing
 from viz.render import FORMATS, Layout, OutputPathError, RenderError, layout, layout_positions
-from viz.stepper import stepper_for
+from viz.stepper import Stepper, stepper_for
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -30,6 +32,7 @@ __all__ = [
     "Layout",
     "OutputPathError",
     "RenderError",
+    "Stepper",
     "draw",
     "layout",
     "layout_positions",
