@@ -189,3 +189,22 @@ def test_render_writes_a_stepper_page(tmp_path, capsys):
     assert len(data["frames"]) == 8
     status = main(["render", "x*2", "--set", "x=1", "--no-grads", "-o", str(out)])
     assert status == 2 and "drop --no-grads" in capsys.readouterr().err
+
+
+def test_exported_frames_colour_each_factor_as_the_caption_does():
+    from viz.frames import states
+    from viz.stepper_export import COLOURS, frame_drawing
+
+    x, w = Value(0.5, label="x"), Value(-1.2, label="w")
+    y = x * w
+    y.label = "y"
+    s = Stepper(y)
+    frame, state = next(
+        (f, st) for f, st in states(s.plan) if f.phase == "backward" and f.node is not None
+    )
+    source = frame_drawing(s, frame, state).source
+    assert f'color="{COLOURS["up"]}"' in source  # y, whose gradient flows down
+    assert source.count(f'color="{COLOURS["local"]}"') == 2  # both edges: dy/dx, dy/dw
+    assert source.count(f'color="{COLOURS["result"]}"') == 2  # x and w receive
+    with pytest.raises(TypeError, match="highlight colours are strings"):
+        viz.draw(y, highlight={x: 3})

@@ -25,7 +25,7 @@ Hooks for stepper frames (see ``viz.render`` for pinned layouts):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 import graphviz
 
@@ -52,7 +52,8 @@ def draw(
     rankdir: str = "LR",
     cluster: bool = True,
     collapse: str | Iterable[str] = (),
-    highlight: Iterable[Value | tuple[Value, Value]] = (),
+    highlight: Iterable[Value | tuple[Value, Value]]
+    | Mapping[Value | tuple[Value, Value], str] = (),
     max_nodes: int = DEFAULT_MAX_NODES,
     params: Collection[Value] | None = None,
     grad_known: Collection[Value] | None = None,
@@ -72,7 +73,8 @@ def draw(
         cluster: group nodes into nested boxes by ``Value.scope`` (layer, neuron).
         collapse: scope paths (or path prefixes such as "mlp.layer0") drawn as one box each;
             leaves used only inside that scope (its weights and bias) go into the box.
-        highlight: Values and ``(parent, child)`` edges to emphasise.
+        highlight: Values and ``(parent, child)`` edges to emphasise (in the accent colour), or a
+            dict from those to their colours (the stepper's frames colour each factor).
         max_nodes: refuse to draw more nodes than this (collapsed boxes count as one).
         params: the learned leaves (e.g. ``model.parameters()``); if None, leaves whose label
             looks like w.. / b.. are drawn as parameters.
@@ -138,19 +140,25 @@ def _as_prefixes(collapse: str | Iterable[str]) -> list[str]:
     return prefixes
 
 
-def _highlights(highlight) -> tuple[set[Value], set[tuple[Value, Value]]]:
-    nodes: set[Value] = set()
-    edges: set[tuple[Value, Value]] = set()
-    for item in highlight:
+def _highlights(highlight) -> tuple[dict[Value, str], dict[tuple[Value, Value], str]]:
+    """Highlighted nodes and edges, each with its colour (the accent unless a dict gives one)."""
+    nodes: dict[Value, str] = {}
+    edges: dict[tuple[Value, Value], str] = {}
+    colours = (
+        highlight if isinstance(highlight, Mapping) else dict.fromkeys(highlight, style.ACCENT)
+    )
+    for item, colour in colours.items():
+        if not isinstance(colour, str):
+            raise TypeError(f"highlight colours are strings such as '#c65d1e', got {colour!r}")
         if isinstance(item, Value):
-            nodes.add(item)
+            nodes[item] = colour
         elif (
             isinstance(item, tuple)
             and len(item) == 2
             and isinstance(item[0], Value)
             and isinstance(item[1], Value)
         ):
-            edges.add((item[0], item[1]))
+            edges[(item[0], item[1])] = colour
         else:
             raise TypeError(
                 f"highlight takes Values and (parent, child) pairs of Values, got {item!r}"
@@ -285,7 +293,7 @@ class _Builder:
             if dimmed:  # colours only: a dimmed node keeps its shape, so frames line up
                 attrs.update(style.DIM_STYLE)
             if v in self.hl_nodes:
-                attrs.update(color=style.ACCENT, penwidth="2.5")
+                attrs.update(color=self.hl_nodes[v], penwidth="2.5")
         self._place(v.scope, name, attrs)
         if v.children:
             op_attrs = {
@@ -299,7 +307,7 @@ class _Builder:
                 **(style.DIM_STYLE if dimmed else style.OP_STYLE),
             }
             if v in self.hl_nodes:
-                op_attrs.update(color=style.ACCENT, penwidth="2")
+                op_attrs.update(color=self.hl_nodes[v], penwidth="2")
             self._place(v.scope, f"o{i}", op_attrs)
             edge = {"id": f"e{i}", "arrowhead": "normal"}
             if dimmed:
@@ -325,8 +333,9 @@ class _Builder:
             "style": "filled,bold",
             **style.COLLAPSED_STYLE,
         }
-        if inside & self.hl_nodes:
-            attrs.update(color=style.ACCENT, penwidth="2.5")
+        lit = [self.hl_nodes[v] for v in members if v in self.hl_nodes]
+        if lit:
+            attrs.update(color=lit[0], penwidth="2.5")
         parent_scope = group.rpartition(".")[0]
         self._place(parent_scope, self.group_ids[group], attrs)
 
@@ -347,9 +356,10 @@ class _Builder:
             if self.local_grads:
                 attrs["label"] = labels.edge_label(local, color=style.EDGE_LABEL)
             if (v, child) in self.hl_edges:
-                attrs.update(color=style.ACCENT, penwidth="2.2")
+                colour = self.hl_edges[(v, child)]
+                attrs.update(color=colour, penwidth="2.2")
                 if self.local_grads:
-                    attrs["label"] = labels.edge_label(local, color=style.ACCENT)
+                    attrs["label"] = labels.edge_label(local, color=colour)
             elif v in self.dim or child in self.dim:
                 attrs["color"] = style.DIM_STYLE["color"]
             self.edge_list.append((src, f"o{i}", attrs))

@@ -44,13 +44,13 @@ PAD = 8
 def frame_drawing(s: Stepper, frame: Frame, state: State):
     """``viz.draw`` of one frame, pinned to the page's layout (the user's grads put back)."""
     p = s.plan
-    highlight: list[Value | tuple[Value, Value]] = []
-    for target in frame.roles:
+    highlight: dict[Value | tuple[Value, Value], str] = {}
+    for target, role in frame.roles.items():  # in the caption's colours
         if isinstance(target, int):
-            highlight.append(p.order[target])
+            highlight[p.order[target]] = COLOURS[role]
         else:
             parent = p.order[target[0]]
-            highlight.append((parent, parent.children[target[1]]))
+            highlight[(parent, parent.children[target[1]])] = COLOURS[role]
     backward = frame.phase == "backward"
     reached = set(state.status) if backward else set()
     dim = {v for v in p.order if v not in state.data_known or (backward and v not in reached)}
