@@ -175,7 +175,7 @@ def write_gif(s: Stepper, path: str | os.PathLike[str], *, ms_per_frame: int = 9
     for im in images:  # captions can differ in width: every frame on a canvas of one size
         full = Image.new("RGB", (width, height), "white")
         full.paste(im, (0, 0))
-        canvas.append(full.convert("P", palette=Image.Palette.ADAPTIVE, colors=128))
+        canvas.append(full.quantize(colors=64, method=Image.Quantize.FASTOCTREE))  # fast, crisp
     durations = [ms_per_frame] * (len(canvas) - 1) + [2 * ms_per_frame]
     canvas[0].save(
         path, save_all=True, append_images=canvas[1:], duration=durations, loop=0, optimize=True
