@@ -57,8 +57,15 @@ def main() -> None:
     for name, build in graphs:
         root = build()
         nodes = len(topological_order(root))
-        plan_s, _ = best(lambda root=root: plan(root), args.repeat)
-        build_s, stepper = best(lambda root=root: Stepper(root, max_nodes=5000), args.repeat)
+
+        def planned(root: Value = root) -> object:
+            return plan(root)
+
+        def built(root: Value = root) -> object:
+            return Stepper(root, max_nodes=5000)
+
+        plan_s, _ = best(planned, args.repeat)
+        build_s, stepper = best(built, args.repeat)
         assert isinstance(stepper, Stepper)
         size = len(stepper.html().encode("utf-8"))
         print(

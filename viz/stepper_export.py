@@ -125,6 +125,7 @@ def frame_png(s: Stepper, frame: Frame, state: State):
 
     graph = Image.open(io.BytesIO(frame_drawing(s, frame, state).pipe("png"))).convert("RGB")
     size = round(CAPTION_PT * 96 / 72)
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont
     try:
         font = ImageFont.truetype(FONT, size)
     except OSError:  # no DejaVu on this system: Pillow's own font still writes the numbers
