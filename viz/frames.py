@@ -24,6 +24,7 @@ engine's steps, and puts the user's ``.grad`` values back, so stepping never cha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -43,6 +44,7 @@ WORDS = {
         "of": "{k} of {n} contributions",
         "so_far": "so far",
         "done": "done: every gradient is final",
+        "more": "and {n} more (each node shows its own)",
     },
     "zh": {
         "forward": "正向传播",
@@ -54,6 +56,7 @@ WORDS = {
         "of": "{n} 份贡献中的第 {k} 份",
         "so_far": "目前",
         "done": "完成: 所有梯度都已确定",
+        "more": "另有 {n} 个 (见各节点)",
     },
 }
 TIMES = " \u00d7 "  # the multiplication sign, as a learner writes it
@@ -283,14 +286,40 @@ def backward_frames(
         lines=[[(f"{words['backward']}: ", "head"), (words["done"], "")]],
     )
     leaves = [v for v in order if not v.children and v.op != "const" and v is not root]
-    for start in range(0, len(leaves), 5):  # the gradients a learner came for, five a line
-        line: list[Segment] = [("  ", "")]
-        for k, v in enumerate(leaves[start : start + 5]):
-            line += [(", ", "")] if k else []
-            line.append((f"d{r}/d{names[v]} = {num(grads[v])}", "result"))
-        done.lines.append(line)
+    leaves.sort(key=lambda v: _natural(names[v]))  # w1, w2, ..., w10, as a reader looks them up
+    done.lines += _gradient_lines(leaves, r, names, grads, words)
     out.append(done)
     return out, grads
+
+
+#: The last frame lists the leaves' gradients in at most this many lines of this many characters.
+DONE_LINES, DONE_WIDTH = 4, 100
+
+
+def _natural(name: str) -> list:
+    """A sort key that puts w2 before w10."""
+    return [
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)
+    ]
+
+
+def _gradient_lines(leaves, r, names, grads, words) -> list[list[Segment]]:
+    """The gradients a learner came for, a few to a line; a count for the rest."""
+    lines: list[list[Segment]] = []
+    line: list[Segment] = []
+    width = 0
+    for k, v in enumerate(leaves):
+        item = f"d{r}/d{names[v]} = {num(grads[v])}"
+        if line and width + len(item) + 2 > DONE_WIDTH:
+            lines.append(line)
+            line, width = [], 0
+            if len(lines) == DONE_LINES:
+                lines[-1].append((f", {words['more'].format(n=len(leaves) - k)}", "muted"))
+                return lines
+        line += [(", " if line else "  ", "")]
+        line.append((item, "result"))
+        width += len(item) + 2
+    return lines + ([line] if line else [])
 
 
 def _upstream_line(node, r, processed, received, names, words, users, index, roles):
