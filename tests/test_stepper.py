@@ -208,3 +208,15 @@ def test_exported_frames_colour_each_factor_as_the_caption_does():
     assert source.count(f'color="{COLOURS["result"]}"') == 2  # x and w receive
     with pytest.raises(TypeError, match="highlight colours are strings"):
         viz.draw(y, highlight={x: 3})
+
+
+def test_walkthrough_forward_and_gradient_pictures_line_up(tmp_path):
+    from microgrid.app.pictures import write_walkthrough_pictures
+
+    write_walkthrough_pictures(tmp_path)
+    forward = shapes(ET.parse(tmp_path / "graph_forward.svg").getroot(), by="title")
+    gradients = shapes(ET.parse(tmp_path / "graph_gradients.svg").getroot(), by="title")
+    assert len(forward) > 60 and forward == gradients  # two slides in a row line up
+    text = (tmp_path / "graph_forward.svg").read_text(encoding="utf-8")
+    assert "0.0822" not in text  # no gradient given away before the backward pass
+    assert "0.0822" in (tmp_path / "graph_gradients.svg").read_text(encoding="utf-8")

@@ -15,7 +15,8 @@ from viz.stepper import Stepper
 def write_walkthrough_pictures(out_dir: str | os.PathLike[str], *, lang: str = "en") -> list[str]:
     """Write the worked example's pictures into ``out_dir``; returns the paths written.
 
-    ``graph_forward.svg/.png`` (values after the forward pass), ``graph_gradients.svg/.png``
+    ``graph_forward.svg/.png`` (values after the forward pass, gradients still ``?``),
+    ``graph_gradients.svg/.png``
     (gradients and local derivatives on the edges), ``frames/frame_NNN.svg`` (one per step) and
     ``stepper.html`` (all frames in one self-contained page). Both graphs are drawn at the
     positions of one layout, so two slides in a row line up.
@@ -31,8 +32,10 @@ def write_walkthrough_pictures(out_dir: str | os.PathLike[str], *, lang: str = "
 
     ex.backward()
     grads = draw(ex.E_total, local_grads=True, params=params)
-    pinned = layout(grads)  # the bigger drawing: the forward one fits in its boxes
-    forward = draw(ex.E_total, grads=False, params=params, layout=pinned)
+    # One layout for both: the forward picture keeps the grad rows (as "?", not computed yet),
+    # so every box has the same size and the edges still meet them.
+    pinned = layout(grads)
+    forward = draw(ex.E_total, params=params, grad_known=(), layout=pinned)
     save(forward, "graph_forward.svg")
     save(forward, "graph_forward.png")
     save(grads, "graph_gradients.svg")
