@@ -39,7 +39,13 @@ def shapes(svg: ET.Element, by: str) -> dict[str, tuple[float, float]]:
         if g.get("class") != "node":
             continue
         key = g.get("id") if by == "id" else g.find(f"{SVG}title").text
-        shape = next(c for c in g if c.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse"))
+        shape = next(
+            (c for c in g if c.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse")), None
+        )
+        if shape is None:  # a constant: plain text, no box
+            text = g.find(f"{SVG}text")
+            out[key] = (round(float(text.get("x"))), round(float(text.get("y"))))
+            continue
         if shape.tag == f"{SVG}ellipse":
             out[key] = (round(float(shape.get("cx"))), round(float(shape.get("cy"))))
             continue
@@ -216,7 +222,9 @@ def test_walkthrough_forward_and_gradient_pictures_line_up(tmp_path):
     write_walkthrough_pictures(tmp_path)
     forward = shapes(ET.parse(tmp_path / "graph_forward.svg").getroot(), by="title")
     gradients = shapes(ET.parse(tmp_path / "graph_gradients.svg").getroot(), by="title")
-    assert len(forward) > 60 and forward == gradients  # two slides in a row line up
+    assert len(forward) > 60 and forward.keys() == gradients.keys()
+    for key, (x, y) in forward.items():  # two slides in a row line up (to rounding)
+        assert abs(x - gradients[key][0]) <= 1.5 and abs(y - gradients[key][1]) <= 1.5, key
     text = (tmp_path / "graph_forward.svg").read_text(encoding="utf-8")
     assert "0.0822" not in text  # no gradient given away before the backward pass
     assert "0.0822" in (tmp_path / "graph_gradients.svg").read_text(encoding="utf-8")
