@@ -32,6 +32,7 @@ from microgrid import ops
 from microgrid.engine import Value, topological_order
 from microgrid.naming import hand_order, node_names
 from microgrid.stepwise import backward_steps
+from viz import labels
 
 WORDS = {
     "en": {
@@ -116,10 +117,8 @@ class Plan:
 
 # ------------------------------------------------------------------------------ numbers, names
 def num(x: float) -> str:
-    """A number in a caption: 4 decimals, scientific when tiny or huge."""
-    if x == 0 or 1e-3 <= abs(x) < 1e4:
-        return f"{x:.4f}"
-    return f"{x:.3e}"
+    """A number in a caption, exactly as the picture writes it (``viz.labels.fmt_number``)."""
+    return labels.fmt_number(x).lstrip("\u00a0")
 
 
 def _formula(v: Value, parts: list[str]) -> str:
