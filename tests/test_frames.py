@@ -209,6 +209,8 @@ def test_a_single_leaf_steps_too():
     p = plan(x)
     assert [f.phase for f in p.frames] == ["forward", "backward"]
     assert p.grads[x] == 1.0 and x.grad == 0.0
+    *_, (_, state) = states(p)
+    assert state.grads[x] == 1.0 and state.status[x] == "final"
 
 
 def test_names_tell_mlp_nodes_apart_in_captions():

@@ -284,6 +284,8 @@ def backward_frames(
         node=None,
         lines=[[(f"{words['backward']}: ", "head"), (words["done"], "")]],
     )
+    if not root.children:  # a lone leaf: its gradient with respect to itself is the seed
+        done.grads_new.append((index[root], grads[root], 1, 1))
     leaves = [v for v in order if not v.children and v.op != "const" and v is not root]
     leaves.sort(key=lambda v: _natural(names[v]))  # w1, w2, ..., w10, as a reader looks them up
     done.lines += _gradient_lines(leaves, r, names, grads, words)

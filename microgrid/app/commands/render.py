@@ -220,7 +220,9 @@ def write_stepper_page(args: argparse.Namespace, root) -> int:
     try:
         stepper = Stepper(
             root,
-            title=f"{root.label} = {args.expression.strip()}",
+            title=f"microgrid: {root.label} = {args.expression.strip()}"
+            if args.expression.strip() != root.label
+            else f"microgrid: {root.label}",
             rankdir=args.rankdir,
             max_nodes=args.max_nodes,
         )
@@ -236,7 +238,14 @@ def write_stepper_page(args: argparse.Namespace, root) -> int:
     except viz.RenderError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
-    print(f"{root.label} = {args.expression.strip()} = {_fmt(root.data)}")
-    frames = len(stepper.plan.frames)
-    print(f"wrote {args.output} (stepper page, {len(stepper.plan.order)} nodes, {frames} frames)")
+    text = args.expression.strip()
+    shown = (
+        f"{root.label} = {_fmt(root.data)}"
+        if text == root.label
+        else (f"{root.label} = {text} = {_fmt(root.data)}")
+    )
+    print(shown)
+    n, frames = len(stepper.plan.order), len(stepper.plan.frames)
+    nodes = f"{n} node{'' if n == 1 else 's'}"
+    print(f"wrote {args.output} (stepper page, {nodes}, {frames} frames)")
     return 0
