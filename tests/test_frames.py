@@ -44,7 +44,29 @@ def mlp_loss() -> Value:
     return (out - 0.25) ** 2
 
 
-GRAPHS = [worked_example, neuron, shared_and_squared, mlp_loss]
+def every_op() -> Value:
+    """One node of every computed op in the table, chained, so each caption form is checked."""
+    import microgrid
+    from microgrid import ops
+
+    x, y = Value(0.8, label="x"), Value(1.3, label="y")
+    made = {
+        "+": x + y, "-": x - y, "*": x * y, "/": x / y, "**": y**x, "pow": x**3, "neg": -x,
+        "exp": x.exp(), "log": y.log(), "sqrt": y.sqrt(), "abs": (-x).abs(),
+        "sigmoid": x.sigmoid(), "tanh": x.tanh(), "relu": x.relu(),
+        "leaky_relu": (-x).leaky_relu(0.1), "elu": (-x).elu(0.5), "softplus": x.softplus(),
+        "sin": x.sin(), "cos": x.cos(), "max": microgrid.maximum(x, y),
+        "min": microgrid.minimum(x, y),
+    }  # fmt: skip
+    assert set(made) == {op.name for op in ops.COMPUTED}  # a new op must be added here too
+    total = made["+"]
+    for name, v in made.items():
+        if name != "+":
+            total = total + v
+    return total
+
+
+GRAPHS = [worked_example, neuron, shared_and_squared, mlp_loss, every_op]
 
 
 def fresh_grads(build) -> list[float]:

@@ -143,6 +143,9 @@ def factor(x: float) -> str:
 
 
 def _numbers(v: Value) -> list[str]:
+    """The operands' values as written in ``v``'s equation: ``tanh(-0.5)``, ``2 × (-0.5)``."""
+    if ops.lookup(v.op).kind == "function":
+        return [num(c.data) for c in v.children]
     return [factor(c.data) for c in v.children]
 
 
