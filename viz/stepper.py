@@ -34,6 +34,7 @@ TEMPLATE = Path(__file__).with_name("stepper_template.html")
 
 UI = {
     "en": {
+        "title": "microgrid: backpropagation, step by step",
         "hint": "Forward pass, then backward pass, one node at a time. Keys: \u2190 \u2192 step, "
         "Home/End, Space play, + \u2212 zoom, O overview, F follow, L legend; drag to pan.",
         "prev": "prev",
@@ -65,6 +66,7 @@ UI = {
         "partial": "dashed: gradient partly accumulated (k of n contributions)",
     },
     "zh": {
+        "title": "microgrid: 反向传播, 一步一步",
         "hint": "先正向传播, 再反向传播, 每次一个节点。按键: \u2190 \u2192 单步, Home/End, "
         "空格播放, + \u2212 缩放, O 全图, F 跟随, L 图例; 拖动平移。",
         "prev": "上一步",
@@ -104,7 +106,7 @@ class Stepper:
     Args:
         root: the Value to step through (usually the loss).
         lang: "en" or "zh" (captions, controls, legend).
-        title: the page's heading.
+        title: the page's heading (default: "microgrid: backpropagation, step by step").
         collapse, params, rankdir, cluster, max_nodes: drawing options, as for ``viz.draw``.
 
     The user's ``.grad`` values are never changed: every number comes from a fresh backward pass.
@@ -115,7 +117,7 @@ class Stepper:
         root: Value,
         *,
         lang: str = "en",
-        title: str = "microgrid: backpropagation, step by step",
+        title: str | None = None,
         collapse: str | Iterable[str] = (),
         params: Collection[Value] | None = None,
         rankdir: str = "LR",
@@ -124,8 +126,10 @@ class Stepper:
     ) -> None:
         if lang not in UI:
             raise ValueError(f"lang must be one of {', '.join(UI)}, got {lang!r}")
+        if title is None:
+            title = UI[lang]["title"]
         if not isinstance(title, str):
-            raise TypeError(f"title must be a str, got {type(title).__name__}")
+            raise TypeError(f"title must be a str, got {type(title).__name__}: {title!r}")
         self.lang = lang
         self.title = title
         self.plan: Plan = plan(root, lang=lang)
@@ -181,7 +185,13 @@ class Stepper:
         data = data.replace("</", "<\\/")
         page = TEMPLATE.read_text(encoding="utf-8")
         words = {"LANG": self.lang, "TITLE": html.escape(self.title)}
-        words.update({key.upper(): html.escape(text) for key, text in UI[self.lang].items()})
+        words.update(
+            {
+                key.upper(): html.escape(text)
+                for key, text in UI[self.lang].items()
+                if key != "title"
+            }
+        )
         for key, value in words.items():
             page = page.replace(f"__{key}__", value)
         # One pass each: the SVG and the data may contain anything, even "__FRAMES__".

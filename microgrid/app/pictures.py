@@ -41,12 +41,7 @@ def write_walkthrough_pictures(out_dir: str | os.PathLike[str], *, lang: str = "
     save(grads, "graph_gradients.svg")
     save(grads, "graph_gradients.png")
 
-    title = (
-        "microgrid: backpropagation, step by step"
-        if lang == "en"
-        else "microgrid: 反向传播, 一步一步"
-    )
-    stepper = Stepper(ex.E_total, lang=lang, title=title, params=params)
+    stepper = Stepper(ex.E_total, lang=lang, params=params)
     written += stepper.write_frames(out / "frames", fmt="svg")
     written.append(stepper.write(out / "stepper.html"))
     return written
