@@ -108,7 +108,8 @@ def output_format(path: str, given: str | None) -> str:
     if suffix not in FORMATS:
         what = f"'.{suffix}'" if suffix else "no suffix"
         raise UsageError(
-            f"-o {path!r} has {what}: use .svg, .png, .pdf, .dot or .html (or pass --format)"
+            f"-o {path!r} has {what}: use .svg, .png, .pdf or .dot, or .html for a stepper page "
+            "(or pass --format)"
         )
     return suffix
 
