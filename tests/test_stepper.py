@@ -144,6 +144,11 @@ def test_collapse_and_drawing_options(tmp_path):
     order = topological_order(root)
     inside = [i for i, v in enumerate(order) if v.scope.startswith("mlp.layer0")]
     assert inside and all(str(i) in data["boxes"] for i in inside)
+    box = picture(page).find(f".//{SVG}g[@id='c0']")
+    shown = {int(t.get("data-d")): t.text for t in box.iter(f"{SVG}text") if t.get("data-d")}
+    outs = [i for i in inside if order[i].label == "out"]  # the layer's outputs, listed
+    assert sorted(shown) == outs
+    assert all(shown[i] == labels.fmt_number(order[i].data) for i in outs)
     with pytest.raises(ValueError, match="matches no scope"):
         Stepper(root, collapse="mlp.layer9")
     with pytest.raises(ValueError, match="lang must be one of en, zh"):
