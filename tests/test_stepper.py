@@ -233,3 +233,10 @@ def test_walkthrough_forward_and_gradient_pictures_line_up(tmp_path):
     text = (tmp_path / "graph_forward.svg").read_text(encoding="utf-8")
     assert "0.0822" not in text  # no gradient given away before the backward pass
     assert "0.0822" in (tmp_path / "graph_gradients.svg").read_text(encoding="utf-8")
+
+
+def test_writing_where_one_cannot_says_where(tmp_path):
+    s = Stepper(Value(1.0, label="x").exp())
+    with pytest.raises(viz.OutputPathError, match="cannot write .*no_such_dir"):
+        s.write(tmp_path / "no_such_dir" / "page.html")
+    assert not (tmp_path / "no_such_dir").exists()

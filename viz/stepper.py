@@ -28,6 +28,7 @@ from pathlib import Path
 from microgrid.engine import Value
 from viz import dot, labels
 from viz.frames import WORDS, Plan, plan
+from viz.render import OutputPathError
 from viz.stepper_svg import Picture, stepper_picture
 
 TEMPLATE = Path(__file__).with_name("stepper_template.html")
@@ -199,8 +200,17 @@ class Stepper:
         return before + self.picture.svg + after.replace("__FRAMES__", data)
 
     def write(self, path: str | os.PathLike[str]) -> str:
-        """Write the page to ``path``; returns the path as a string."""
-        Path(path).write_text(self.html(), encoding="utf-8")
+        """Write the page to ``path``; returns the path as a string.
+
+        The page is built before the file is opened, so a failure leaves no half-written file.
+        """
+        text = self.html()
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OutputPathError(
+                f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}"
+            ) from None
         return os.fspath(path)
 
     def write_frames(self, out_dir: str | os.PathLike[str], fmt: str = "png") -> list[str]:

@@ -231,10 +231,8 @@ def write_stepper_page(args: argparse.Namespace, root) -> int:
     except viz.GraphTooLargeError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(
-            f"{PROG}: error: cannot write {args.output!r}: {exc.strerror or exc}", file=sys.stderr
-        )
+    except viz.OutputPathError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except viz.RenderError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
