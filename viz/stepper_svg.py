@@ -164,3 +164,5 @@ def _tag_numbers(g: ET.Element, name: str, box_outputs: dict[str, list[int]]) ->
             grad_seen += 1
     if name.startswith("v") and texts and texts[0].get("font-weight") == "bold":
         texts[0].set("class", "nm")
+    elif name.startswith("v") and len(texts) == 1 and not data_seen:
+        texts[0].set("class", "k")  # a constant: its number is all there is to light up
