@@ -31,14 +31,15 @@ from dataclasses import dataclass, field
 from microgrid import ops
 from microgrid.engine import Value, topological_order
 from microgrid.naming import hand_order, node_names
-from microgrid.stepwise import backward_steps
+from microgrid.stepwise import BackwardStep, backward_steps
 from viz import labels
 
 WORDS = {
     "en": {
         "forward": "Forward pass",
         "backward": "Backward pass",
-        "leaves": "the inputs, weights, biases and targets are given; everything else is ?",
+        "leaves": "the leaves (inputs, weights, biases, targets) are given; every computed "
+        "value is ? until its step",
         "locals": "local derivatives, now known: ",
         "seed": "the start: the gradient of {r} with respect to itself",
         "sum": "the sum of its {n} contributions",
@@ -50,7 +51,7 @@ WORDS = {
     "zh": {
         "forward": "正向传播",
         "backward": "反向传播",
-        "leaves": "输入、权重、偏置和目标值已知, 其余为 ?",
+        "leaves": "叶节点 (输入、权重、偏置、目标值) 已知; 每个计算出的值在它那一步之前为 ?",
         "locals": "局部导数, 现已算出: ",
         "seed": "起点: {r} 对自身的梯度",
         "sum": "它的 {n} 份贡献之和",
@@ -206,7 +207,7 @@ def forward_frames(order: list[Value], names: dict[Value, str], words: dict) -> 
 
 
 # ----------------------------------------------------------------------------- backward pass
-def fresh_steps(root: Value) -> tuple[list, dict[Value, float]]:
+def fresh_steps(root: Value) -> tuple[list[BackwardStep], dict[Value, float]]:
     """The engine's backward steps from zeroed gradients, and d(root)/d(node) for every node.
 
     The user's ``.grad`` values are put back afterwards, whatever happens.
