@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from microgrid.engine import Value
-from viz import dot, render
+from viz import dot, render, style
 from viz.frames import Frame, State, states
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def frame_drawing(s: Stepper, frame: Frame, state: State):
     try:
         for v in p.order:
             v.grad = state.grads.get(v, 0.0)
-        return dot.draw(
+        drawing = dot.draw(
             p.root,
             data_known=state.data_known,
             grad_known=reached,
@@ -73,6 +74,26 @@ def frame_drawing(s: Stepper, frame: Frame, state: State):
     finally:
         for v, g in zip(p.order, saved):
             v.grad = g
+    # As on the page, an op marker is lit only for the step's own node (computed or processed).
+    others = [t for t, role in frame.roles.items() if isinstance(t, int) and role not in MINE]
+    drawing.source = _plain_op_markers(drawing.source, others)
+    return drawing
+
+
+MINE = ("new", "up")
+
+
+def _plain_op_markers(source: str, indices: list[int]) -> str:
+    """DOT ``source`` with the op markers ``o<i>`` of ``indices`` back in their plain colours."""
+    for i in indices:
+        source = re.sub(
+            rf'^(\s*o{i} \[.*?) color="[^"]*"(.*?) penwidth=[\d.]+',
+            rf'\1 color="{style.OP_STYLE["color"]}"\2',
+            source,
+            count=1,
+            flags=re.M,
+        )
+    return source
 
 
 def _layout(s: Stepper) -> render.Layout:
