@@ -240,3 +240,19 @@ def test_writing_where_one_cannot_says_where(tmp_path):
     with pytest.raises(viz.OutputPathError, match="cannot write .*no_such_dir"):
         s.write(tmp_path / "no_such_dir" / "page.html")
     assert not (tmp_path / "no_such_dir").exists()
+
+
+def test_exported_frames_light_only_the_steps_own_op_marker():
+    from viz.frames import states
+    from viz.stepper_export import COLOURS, frame_drawing
+
+    x, w = Value(0.5, label="x"), Value(-1.2, label="w")
+    y = (x * w).tanh()
+    s = Stepper(y)
+    frame, state = next(
+        (f, st) for f, st in states(s.plan) if f.phase == "backward" and f.node is y
+    )
+    lines = frame_drawing(s, frame, state).source.splitlines()
+    marker = {ln.split("[")[0].strip(): ln for ln in lines if re.match(r"\s*o\d+ \[", ln)}
+    assert f'color="{COLOURS["up"]}"' in marker["o3"]  # tanh: the node being processed
+    assert COLOURS["result"] not in marker["o2"]  # x * w receives: its box, not its marker
