@@ -22,6 +22,8 @@ Number = int | float
 Operand = "Value | int | float"
 
 _new = object.__new__
+# (grad_enabled, scope) of this thread or asyncio task; bound once, read by every op
+_get_mode = _mode.MODE.get
 # exp(x) overflows a float for x above log(max float) ~ 709.78.
 _EXP_LIMIT = math.log(1.7976931348623157e308)
 
@@ -72,7 +74,7 @@ class Value:
         self.local_grads: tuple[float, ...] = ()
         self.op = ""
         self.label = label
-        self.scope = _mode.current_scope
+        self.scope = _get_mode()[1]
 
     # ----------------------------------------------------------------- display and conversion
     def __repr__(self) -> str:
@@ -285,7 +287,8 @@ def _result(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
     out = _new(Value)
     out.data = data
     out.grad = 0.0
-    if _mode.grad_enabled:
+    enabled, out.scope = _get_mode()
+    if enabled:
         out.children = children
         out.local_grads = local_grads
     else:
@@ -293,7 +296,6 @@ def _result(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
         out.local_grads = ()
     out.op = op
     out.label = ""
-    out.scope = _mode.current_scope
     return out
 
 
@@ -309,7 +311,7 @@ def _const(x: object, op: str = "") -> Value:
     out.children = out.local_grads = ()
     out.op = "const"
     out.label = ""
-    out.scope = _mode.current_scope
+    out.scope = _get_mode()[1]
     return out
 
 

@@ -404,7 +404,7 @@ class Neuron(Module):
         return self._made
 
     def forward(self, x: Inputs) -> Value:
-        xs = _as_inputs(x, self.nin, f"Neuron '{_grad_mode.current_scope}'")
+        xs = _as_inputs(x, self.nin, f"Neuron '{_grad_mode.current_scope()}'")
         net = self.w[0] * xs[0]
         for wi, xi in zip(self.w[1:], xs[1:]):
             net = net + wi * xi
@@ -486,7 +486,7 @@ class Layer(Module):
         return [(f"neuron{j}", n) for j, n in enumerate(self.neurons)]
 
     def forward(self, x: Inputs) -> list[Value]:
-        xs = _as_inputs(x, self.nin, f"Layer '{_grad_mode.current_scope}'")
+        xs = _as_inputs(x, self.nin, f"Layer '{_grad_mode.current_scope()}'")
         outs = [n(xs) for n in self.neurons]
         if self._layer_act is not None:
             outs = self._layer_act(outs)
@@ -631,7 +631,7 @@ class Sequential(Module):
         nin = self.nin
         if nin is None:  # only width-free modules (Dropout): take the input as it comes
             nin = len(x) if hasattr(x, "__len__") else 1
-        out: Any = _as_inputs(x, nin, f"Sequential '{_grad_mode.current_scope}'")
+        out: Any = _as_inputs(x, nin, f"Sequential '{_grad_mode.current_scope()}'")
         for m in self.modules:
             out = m(out)
             if isinstance(out, Value):
@@ -699,7 +699,7 @@ class MLP(Module):
         return [(f"layer{i}", layer) for i, layer in enumerate(self.layers)]
 
     def forward(self, x: Inputs) -> Output:
-        out: Any = _as_inputs(x, self.nin, f"MLP '{_grad_mode.current_scope}'")
+        out: Any = _as_inputs(x, self.nin, f"MLP '{_grad_mode.current_scope()}'")
         for layer in self.layers:
             out = layer(out)
         return _model_output(out)
