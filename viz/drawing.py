@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
 
+from microgrid.atomic import WriteError, write_atomic
 from viz import render as _render
 
 
@@ -67,7 +68,8 @@ class Drawing:
     ) -> str:
         """Write the drawing to ``path`` (format from its suffix: .svg .png .pdf .dot); returns it.
 
-        Rendering happens before the file is opened, so a failure leaves no half-written file.
+        Rendering happens first, then the bytes are written atomically (a temporary file in the
+        same folder, renamed over ``path``): a failure at any point leaves ``path`` as it was.
         """
         path_str = os.fspath(path)
         if format is None:
@@ -80,13 +82,9 @@ class Drawing:
             format = suffix  # noqa: A001
         data = self.pipe(_render.check_format(format), backend=backend)
         try:
-            with open(path_str, "wb") as out:
-                out.write(data)
-        except OSError as exc:
-            raise _render.OutputPathError(
-                f"cannot write {path_str!r}: {exc.strerror or exc}"
-            ) from None
-        return path_str
+            return write_atomic(path_str, data)
+        except WriteError as exc:
+            raise _render.OutputPathError(str(exc)) from None
 
     # ------------------------------------------------------------------------ notebook display
     def _repr_svg_(self) -> str:

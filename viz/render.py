@@ -55,8 +55,11 @@ class RenderError(RuntimeError):
     """A drawing could not be rendered or written; the message says what is missing."""
 
 
-class OutputPathError(RenderError):
-    """The output file could not be written (missing directory, no permission, ...)."""
+class OutputPathError(RenderError, OSError):
+    """The output file could not be written (missing directory, no permission, full disk, ...).
+
+    Also an ``OSError``, so code that handles failed writes in general catches it too.
+    """
 
 
 def check_format(fmt: str) -> str:
