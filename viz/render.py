@@ -27,6 +27,15 @@ drawing (nodes ``v<i>``, op markers ``o<i>``, edges ``e<i>`` / ``e<i>_<j>``, clu
 A drawing made with ``layout=`` renders with Graphviz's ``nop2`` layout in-process (``neato -n2``
 with the system backend): nodes, edges and clusters are drawn exactly where the layout put them,
 so frames drawn from the same graph and options line up to the pixel.
+
+Bounded layout work. Graphviz's ``dot`` can run for minutes on a short input: in ``x+x+...+x``
+one value feeds every ``+`` of a long chain, so its edges span many ranks and ``dot`` routes them
+all through each rank (75 terms: 15 s here, minutes on a slower machine). Before laying a
+drawing out, ``layout_cost`` estimates that work (the sum of squared rank spans of the edges,
+times 4 with edge labels, which double the ranks) and a drawing over ``LAYOUT_BUDGET`` is
+refused at once (``LayoutTooCostlyError``, saying which value makes it costly and how to draw
+less). Drawings that are not small are laid out in a worker process that is killed after
+``TIME_LIMIT`` seconds (``LayoutTimeoutError``) or on Ctrl-C, so nothing waits for Graphviz.
 """
 
 from __future__ import annotations
@@ -50,9 +59,25 @@ FORMATS = ("svg", "png", "pdf", "dot")
 BACKENDS = ("pygraphviz", "system")
 DEFAULT_BACKEND = "pygraphviz"
 
+#: Layout work (see ``layout_cost``) above which a drawing is refused before Graphviz starts.
+#: Calibrated on this project's drawings: 400,000 is about 10 s of ``dot`` on one slow core.
+LAYOUT_BUDGET = 400_000
+#: Seconds Graphviz may spend laying out (and drawing) one unpinned drawing.
+TIME_LIMIT = 60.0
+#: Work below which layout runs in-process: well under a second, not worth a worker's start-up.
+_IN_PROCESS_WORK = 20_000
+
 
 class RenderError(RuntimeError):
     """A drawing could not be rendered or written; the message says what is missing."""
+
+
+class LayoutTooCostlyError(RenderError):
+    """The drawing would cost Graphviz too much layout work; refused before starting."""
+
+
+class LayoutTimeoutError(RenderError):
+    """Graphviz did not finish laying the drawing out within the time limit."""
 
 
 class OutputPathError(RenderError, OSError):
@@ -79,16 +104,35 @@ def check_backend(backend: str) -> str:
 
 
 def render_bytes(
-    source: str, fmt: str, *, backend: str = DEFAULT_BACKEND, pinned: bool = False
+    source: str,
+    fmt: str,
+    *,
+    backend: str = DEFAULT_BACKEND,
+    pinned: bool = False,
+    budget: float | None = LAYOUT_BUDGET,
+    time_limit: float | None = TIME_LIMIT,
 ) -> bytes:
-    """Render DOT ``source`` to ``fmt`` bytes; ``pinned`` keeps the positions written in it."""
+    """Render DOT ``source`` to ``fmt`` bytes; ``pinned`` keeps the positions written in it.
+
+    An unpinned drawing is laid out within ``budget`` (``layout_cost`` work units) and
+    ``time_limit`` seconds; None lifts either bound.
+    """
     fmt = check_format(fmt)
     backend = check_backend(backend)
     if fmt == "dot":
         return source.encode("utf-8")
+    if pinned:  # positions are given: no layout work to bound
+        if backend == "system":
+            return _render_system(source, fmt, pinned, None, "")
+        return _render_pygraphviz(_agraph(source), fmt, "nop2")
+    graph = _agraph(source)
+    work = _check_budget(graph, budget)
+    size = f"{len(graph.nodes())} nodes, {len(graph.edges())} edges"
     if backend == "system":
-        return _render_system(source, fmt, pinned)
-    return _render_pygraphviz(source, fmt, pinned)
+        return _render_system(source, fmt, pinned, time_limit, size)
+    if work < _IN_PROCESS_WORK:
+        return _render_pygraphviz(graph, fmt, "dot")
+    return _render_worker(source, fmt, time_limit, size)
 
 
 def _agraph(source: str):
@@ -138,9 +182,7 @@ def _quiet_fontconfig() -> Iterator[None]:
                 sys.stderr.write("".join(kept))
 
 
-def _render_pygraphviz(source: str, fmt: str, pinned: bool) -> bytes:
-    graph = _agraph(source)
-    prog = "nop2" if pinned else "dot"
+def _render_pygraphviz(graph, fmt: str, prog: str) -> bytes:
     try:
         with warnings.catch_warnings(), _quiet_fontconfig():
             warnings.simplefilter("ignore")  # Graphviz font warnings are not the user's problem
@@ -155,7 +197,9 @@ def _render_pygraphviz(source: str, fmt: str, pinned: bool) -> bytes:
     return data
 
 
-def _render_system(source: str, fmt: str, pinned: bool) -> bytes:
+def _render_system(
+    source: str, fmt: str, pinned: bool, time_limit: float | None, size: str
+) -> bytes:
     program = "neato" if pinned else "dot"
     exe = shutil.which(program)
     if exe is None:
@@ -165,11 +209,167 @@ def _render_system(source: str, fmt: str, pinned: bool) -> bytes:
             "system Graphviz"
         )
     args = [exe, "-n2", f"-T{fmt}"] if pinned else [exe, f"-T{fmt}"]
-    proc = subprocess.run(args, input=source.encode("utf-8"), capture_output=True, check=False)
-    if proc.returncode != 0 or not proc.stdout:
-        err = proc.stderr.decode("utf-8", "replace").strip()
-        raise RenderError(f"{program} -T{fmt} failed (exit {proc.returncode}): {err}")
-    return proc.stdout
+    out, err, code = _run_bounded(args, source, time_limit, size)
+    if code != 0 or not out:
+        text = err.decode("utf-8", "replace").strip()
+        raise RenderError(f"{program} -T{fmt} failed (exit {code}): {_one_line(text)}")
+    return out
+
+
+# ------------------------------------------------------------------------ bounded layout work
+@dataclass(frozen=True)
+class LayoutCost:
+    """The layout work ``dot`` faces: ``work`` units, and the node whose edges cost the most.
+
+    ``work`` = nodes + edges + the sum over edges of (rank span)^2, times 4 when edges carry
+    labels (dot then doubles the ranks). An edge spanning k ranks is routed through k - 1
+    virtual nodes, each of which the crossing minimisation moves on every pass.
+    """
+
+    nodes: int
+    edges: int
+    work: int
+    busiest: str = ""
+    busiest_uses: int = 0
+    busiest_work: int = 0
+
+
+def layout_cost(graph) -> LayoutCost:
+    """Estimate the layout work of a pygraphviz graph, from a ranking as dot would find it.
+
+    Each node is ranked one after its latest input (as soon as possible) and, separately, one
+    before its earliest user (as late as possible); the cheaper of the two counts. Iterative
+    (no recursion), linear in the size of the graph.
+    """
+    names = [str(n) for n in graph.nodes()]
+    index = {name: i for i, name in enumerate(names)}
+    edges = [(index[str(t)], index[str(h)]) for t, h in graph.edges()]
+    n = len(names)
+    outs: list[list[int]] = [[] for _ in range(n)]
+    ins: list[list[int]] = [[] for _ in range(n)]
+    for t, h in edges:
+        outs[t].append(h)
+        ins[h].append(t)
+    order = _topological(n, outs, ins)
+    early = [0] * n
+    for v in order:
+        early[v] = max((early[t] + 1 for t in ins[v]), default=0)
+    top = max(early, default=0)
+    late = [top] * n
+    for v in reversed(order):
+        late[v] = min((late[h] - 1 for h in outs[v]), default=top)
+    labelled = any(e.attr.get("label") for e in graph.edges())
+    best: list[int] | None = None
+    for rank in (early, late):
+        per_node = [0] * n
+        for t, h in edges:
+            per_node[t] += (rank[h] - rank[t]) ** 2
+        if best is None or sum(per_node) < sum(best):
+            best = per_node
+    per_node = best or []
+    scale = 4 if labelled else 1
+    work = n + len(edges) + scale * sum(per_node)
+    if not per_node:
+        return LayoutCost(n, len(edges), work)
+    worst = max(range(n), key=per_node.__getitem__)
+    return LayoutCost(n, len(edges), work, names[worst], len(outs[worst]), scale * per_node[worst])
+
+
+def _topological(n: int, outs: list[list[int]], ins: list[list[int]]) -> list[int]:
+    """Kahn's order; nodes on a cycle (DOT allows them) are appended at the end."""
+    indegree = [len(i) for i in ins]
+    order = [v for v in range(n) if indegree[v] == 0]
+    k = 0
+    while k < len(order):
+        for h in outs[order[k]]:
+            indegree[h] -= 1
+            if indegree[h] == 0:
+                order.append(h)
+        k += 1
+    if len(order) < n:
+        placed = set(order)
+        order.extend(v for v in range(n) if v not in placed)
+    return order
+
+
+def _check_budget(graph, budget: float | None) -> int:
+    """The drawing's layout work; refuse it (before Graphviz starts) when over ``budget``."""
+    cost = layout_cost(graph)
+    if budget is not None and cost.work > budget:
+        raise LayoutTooCostlyError(
+            f"this drawing is too costly to lay out: {cost.work:,} units of work, the budget is "
+            f"{budget:,.0f} ({cost.nodes} nodes, {cost.edges} edges; node {_describe(graph, cost)} "
+            f"feeds {cost.busiest_uses} operations far apart and costs {cost.busiest_work:,}). "
+            "Draw less: a smaller expression or graph, collapse modules (collapse=...), fewer "
+            "edge labels; or pass budget=None"
+        )
+    return cost.work
+
+
+def _describe(graph, cost: LayoutCost) -> str:
+    """A node for a message: its id and, when its label has a bold name (``<B>x</B>``), that."""
+    label = str(graph.get_node(cost.busiest).attr.get("label") or "")
+    start = label.find("<B>")
+    end = label.find("</B>", start)
+    if start >= 0 and end > start:
+        return f"{cost.busiest} ({label[start + 3 : end]})"
+    return cost.busiest
+
+
+_WORKER = (
+    "import sys, warnings\n"
+    "import pygraphviz\n"
+    "warnings.simplefilter('ignore')\n"
+    "graph = pygraphviz.AGraph(string=sys.stdin.buffer.read().decode('utf-8'))\n"
+    "sys.stdout.buffer.write(graph.draw(format=sys.argv[1], prog='dot'))\n"
+)
+
+
+def _render_worker(source: str, fmt: str, time_limit: float | None, size: str) -> bytes:
+    """``dot`` in a worker process, killed after ``time_limit`` seconds or on Ctrl-C."""
+    args = [sys.executable, "-I", "-c", _WORKER, fmt]
+    out, err, code = _run_bounded(args, source, time_limit, size)
+    text = err.decode("utf-8", "replace")
+    kept = [line for line in text.splitlines() if not any(h in line for h in _HARMLESS_STDERR)]
+    if code != 0 or not out:
+        last = kept[-1].strip() if kept else f"exit status {code}"
+        raise RenderError(
+            f"the pygraphviz backend could not render {fmt.upper()}: {last}; "
+            "try backend='system' (needs Graphviz's dot on PATH) or write .dot"
+        )
+    if kept:
+        sys.stderr.write("\n".join(kept) + "\n")
+    return out
+
+
+def _run_bounded(
+    args: list[str], source: str, time_limit: float | None, size: str
+) -> tuple[bytes, bytes, int]:
+    """Run ``args`` with ``source`` on stdin; kill it on timeout (LayoutTimeoutError) or Ctrl-C."""
+    proc = subprocess.Popen(
+        args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        out, err = proc.communicate(source.encode("utf-8"), timeout=time_limit)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise LayoutTimeoutError(
+            f"Graphviz did not finish the layout within {time_limit:g} s ({size}) and was "
+            "stopped. Draw less: a smaller expression or graph, "
+            "collapse modules (collapse=...), fewer edge labels; or allow more time "
+            "(time_limit=...)"
+        ) from None
+    except BaseException:  # Ctrl-C (KeyboardInterrupt) and anything else: never leave it running
+        proc.kill()
+        proc.wait()
+        raise
+    return out, err, proc.returncode
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no message"
 
 
 # ------------------------------------------------------------------------------ pinned layouts
@@ -191,15 +391,28 @@ class Layout:
     title_size: tuple[float, float] | None = None
 
 
-def layout(drawing: Drawing) -> Layout:
-    """Lay ``drawing`` out once with Graphviz ``dot`` (in-process) and return every position."""
+def layout(
+    drawing: Drawing,
+    *,
+    budget: float | None = LAYOUT_BUDGET,
+    time_limit: float | None = TIME_LIMIT,
+) -> Layout:
+    """Lay ``drawing`` out once with Graphviz ``dot`` and return every position.
+
+    Bounded like ``render_bytes``: refused over ``budget``, stopped after ``time_limit`` s.
+    """
     graph = _agraph(drawing.source)
-    try:
-        with warnings.catch_warnings(), _quiet_fontconfig():
-            warnings.simplefilter("ignore")
-            graph.layout(prog="dot")
-    except Exception as exc:
-        raise RenderError(f"Graphviz could not lay the graph out: {exc}") from None
+    size = f"{len(graph.nodes())} nodes, {len(graph.edges())} edges"
+    if _check_budget(graph, budget) < _IN_PROCESS_WORK:
+        try:
+            with warnings.catch_warnings(), _quiet_fontconfig():
+                warnings.simplefilter("ignore")
+                graph.layout(prog="dot")
+        except Exception as exc:
+            raise RenderError(f"Graphviz could not lay the graph out: {exc}") from None
+    else:  # laid out by a worker, which returns DOT with every position written in
+        laid_out = _render_worker(drawing.source, "dot", time_limit, size)
+        graph = _agraph(laid_out.decode("utf-8"))
     nodes = {str(node): node.attr["pos"] for node in graph.nodes()}
     edges = {}
     for edge in graph.edges():
