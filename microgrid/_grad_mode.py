@@ -1,4 +1,4 @@
-"""Grad recording and the current module scope, per thread and per asyncio task.
+"""Grad recording, the current module scope and anomaly mode, per thread and per asyncio task.
 
 Both live in one context variable, ``MODE``, holding the pair ``(grad_enabled, scope)``: every
 op reads it once (``MODE.get()``, a C call about as cheap as reading a module attribute). A
@@ -12,11 +12,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import Any
 
 #: ``(grad_enabled, scope)``: when grad_enabled is False, ops build result Values with no
 #: children (nothing is recorded for backward); scope is the dotted path of the module whose
 #: forward pass is running ("" outside any module). A new thread starts from the default.
 MODE: ContextVar[tuple[bool, str]] = ContextVar("microgrid_mode", default=(True, ""))
+
+#: Inside ``microgrid.detect_anomaly()``: its record of where each node was made; else None.
+#: Read once per ``backward()`` call, never per op (see ``microgrid.anomaly``).
+ANOMALY: ContextVar[Any] = ContextVar("microgrid_anomaly", default=None)
 
 
 @contextlib.contextmanager

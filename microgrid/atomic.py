@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 
 __all__ = ["WriteError", "write_atomic"]
@@ -25,12 +26,13 @@ class WriteError(OSError):
 def write_atomic(path: str | os.PathLike[str], data: bytes | str, encoding: str = "utf-8") -> str:
     """Write ``data`` (bytes, or str encoded with ``encoding``) to ``path``; return the path.
 
+    Text with a lone surrogate is written with U+FFFD in its place (see ``_encode``).
     The new file gets the mode of the file it replaces (or the usual mode for a new file, as
     ``open`` would give it). Raises ``WriteError`` (an ``OSError``, with the original errno) on
     failure, with ``path`` unchanged.
     """
     path_str = os.fspath(path)
-    payload = data.encode(encoding) if isinstance(data, str) else bytes(data)
+    payload = _encode(data, encoding) if isinstance(data, str) else bytes(data)
     target = os.path.realpath(path_str)  # write through a symlink, as open() would
     folder, name = os.path.split(target)
     if not name:
@@ -66,6 +68,21 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, encoding: str 
         raise
     _sync_folder(folder)
     return path_str
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    """``text`` encoded; a lone surrogate (which no encoding can write) becomes U+FFFD.
+
+    Python strings may hold lone surrogates (from a filename, or ``"\\ud800"``): the drawings
+    show them as U+FFFD, and so does every file written here, instead of failing to encode.
+    """
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text).encode(encoding)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _error(exc: OSError, path: str) -> WriteError:

@@ -19,7 +19,7 @@ from microgrid import Value, functional, losses, nn
 
 
 def _live_values() -> int:
-    return sum(1 for o in gc.get_objects() if isinstance(o, Value))
+    return sum(1 for o in gc.get_objects() if type(o) is Value)
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def assert_frees(job: Callable[[], object]) -> None:
     left = _live_values() - before
     gc.set_debug(gc.DEBUG_SAVEALL)
     gc.collect()
-    in_cycles = sum(1 for o in gc.garbage if isinstance(o, Value))
+    in_cycles = sum(1 for o in gc.garbage if type(o) is Value)
     gc.garbage.clear()
     gc.set_debug(0)
     assert (left, in_cycles) == (0, 0), f"{left} Values outlived the job, {in_cycles} in cycles"

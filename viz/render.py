@@ -144,10 +144,24 @@ def _agraph(source: str):
             "wheels bundle Graphviz), or backend='system' with Graphviz's dot on PATH; "
             f".dot output needs nothing (import failed: {exc})"
         ) from None
-    try:
-        return pygraphviz.AGraph(string=source)
-    except Exception as exc:  # pygraphviz raises bare exceptions for syntax errors
-        raise RenderError(f"Graphviz could not read the DOT source: {exc}") from None
+    failure: Exception | None = None
+    with _captured_stderr() as lines:
+        try:
+            graph = pygraphviz.AGraph(string=source)
+        except Exception as exc:  # pygraphviz raises bare exceptions for syntax errors
+            failure = exc
+    if failure is None:
+        sys.stderr.write("".join(lines))
+        return graph
+    # Graphviz explained the failure on stderr: say it in one line instead of passing it on
+    said = " ".join(line.strip() for line in lines if line.strip())
+    if "longer than 16384" in said:
+        raise RenderError(
+            "a label is too long for Graphviz (an HTML label, with its markup, may have at most "
+            "16,384 characters): shorten the label"
+        ) from None
+    reason = said.split("String starting:")[0].strip() or str(failure)
+    raise RenderError(f"Graphviz could not read the DOT source: {reason}") from None
 
 
 #: What Graphviz's bundled fontconfig prints on systems with a newer font configuration: it
@@ -156,30 +170,42 @@ _HARMLESS_STDERR = ('unknown element "reset-dirs"',)
 
 
 @contextlib.contextmanager
-def _quiet_fontconfig() -> Iterator[None]:
-    """Run Graphviz with the C-level stderr (fd 2) captured; pass on all but harmless lines.
+def _captured_stderr() -> Iterator[list[str]]:
+    """Capture the C-level stderr (fd 2) of the body; yields the list of lines it printed.
 
     Graphviz's libraries write straight to file descriptor 2, past Python's sys.stderr, so the
-    descriptor itself is redirected for the call. Real Graphviz warnings are still shown.
+    descriptor itself is redirected for the call. Harmless lines are dropped; the list is
+    filled when the body ends, and the caller decides what to pass on.
     """
+    kept: list[str] = []
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError, AttributeError):  # no usable fd 2: nothing to filter
-        yield
+        yield kept
         return
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         try:
-            yield
+            yield kept
         finally:
             os.dup2(saved, 2)
             os.close(saved)
             captured.seek(0)
             lines = captured.read().decode("utf-8", "replace").splitlines(keepends=True)
-            kept = [line for line in lines if not any(h in line for h in _HARMLESS_STDERR)]
-            if kept:
-                sys.stderr.write("".join(kept))
+            kept.extend(line for line in lines if not any(h in line for h in _HARMLESS_STDERR))
+
+
+@contextlib.contextmanager
+def _quiet_fontconfig() -> Iterator[None]:
+    """Run Graphviz with its harmless fontconfig noise dropped; real warnings are still shown."""
+    kept: list[str] = []
+    try:
+        with _captured_stderr() as kept:
+            yield
+    finally:  # on failure too: Graphviz's own words may say why
+        if kept:
+            sys.stderr.write("".join(kept))
 
 
 def _render_pygraphviz(graph, fmt: str, prog: str) -> bytes:
