@@ -342,8 +342,11 @@ def _describe(graph, cost: LayoutCost) -> str:
     return cost.busiest
 
 
+# The worker sees the same environment (PYTHONPATH, user site) but not the current folder, so
+# a stray pygraphviz.py where the user runs a script cannot stand in for the real one.
 _WORKER = (
     "import sys, warnings\n"
+    "sys.path = [p for p in sys.path if p not in ('', '.')]\n"
     "import pygraphviz\n"
     "warnings.simplefilter('ignore')\n"
     "graph = pygraphviz.AGraph(string=sys.stdin.buffer.read().decode('utf-8'))\n"
@@ -353,7 +356,7 @@ _WORKER = (
 
 def _render_worker(source: str, fmt: str, time_limit: float | None, size: str) -> bytes:
     """``dot`` in a worker process, killed after ``time_limit`` seconds or on Ctrl-C."""
-    args = [sys.executable, "-I", "-c", _WORKER, fmt]
+    args = [sys.executable, "-c", _WORKER, fmt]
     out, err, code = _run_bounded(args, source, time_limit, size)
     text = err.decode("utf-8", "replace")
     kept = [line for line in text.splitlines() if not any(h in line for h in _HARMLESS_STDERR)]
