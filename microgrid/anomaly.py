@@ -26,6 +26,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import FrameType
 
 from microgrid import _grad_mode, engine, ops
 from microgrid.engine import Value
@@ -124,7 +125,7 @@ def _where(v: Value) -> str:
 
 def _user_line() -> str:
     """file:line of the innermost frame outside the microgrid package (the user's code)."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     if frame is None:

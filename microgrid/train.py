@@ -162,9 +162,11 @@ def _metric_list(
     return out
 
 
-def _mean_loss(loss_fn: Callable[..., Value], preds: Sequence[Any], targets: Sequence[Any]):
+def _mean_loss(
+    loss_fn: Callable[..., Value], preds: Sequence[Any], targets: Sequence[Any]
+) -> Value:
     """The batch loss: the mean of the per-sample losses, as one Value."""
-    total = None
+    total: Value | None = None
     for i, (p, t) in enumerate(zip(preds, targets)):
         term = loss_fn(p, t)
         if not isinstance(term, Value):
@@ -176,6 +178,8 @@ def _mean_loss(loss_fn: Callable[..., Value], preds: Sequence[Any], targets: Seq
                     "it must return a Value"
                 )
         total = term if total is None else total + term
+    if total is None:
+        raise ValueError("a batch needs at least one sample")
     return total / len(preds)
 
 
@@ -200,11 +204,11 @@ def _make_optimizer(model: Any, optimizer: Any, lr: float | None) -> Optimizer:
             )
         return optimizer
     if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:
-        cls = OPTIMIZERS[optimizer.lower()]
+        cls: Callable[..., Optimizer] = OPTIMIZERS[optimizer.lower()]
         if lr is None:
             if cls is SGD:
                 raise ValueError("optimizer='sgd' needs a learning rate: pass lr=...")
-            return cls(model.parameters())
+            return cls(model.parameters())  # the optimizer's own default learning rate
         return cls(model.parameters(), lr=lr)
     raise ValueError(
         f"optimizer must be an Optimizer (e.g. SGD(model.parameters(), lr=0.1)) or one of "
@@ -418,7 +422,8 @@ def _one_epoch(plan: _Plan, epoch: int, history: History) -> None:
     _set_mode(plan.model, True)
     # a full batch sums every sample anyway: its order is left alone (bit-reproducible)
     order = plan.rng.permutation(n) if plan.shuffle and size < n else np.arange(n)
-    total, seen_preds = 0.0, [None] * n
+    total = 0.0
+    seen_preds: list[Any] = [None] * n
     for start in range(0, n, size):
         batch = order[start : start + size]
         where = f"in epoch {epoch}, batch {start // size}"
@@ -426,7 +431,9 @@ def _one_epoch(plan: _Plan, epoch: int, history: History) -> None:
         try:
             preds = [_forward(plan.model, plan.X[i], int(i)) for i in batch]
             batch_loss = _mean_loss(plan.loss_fn, preds, [plan.targets[i] for i in batch])
-            diverged = None if math.isfinite(batch_loss.data) else batch_loss.data
+            diverged: str | None = None
+            if not math.isfinite(batch_loss.data):
+                diverged = repr(batch_loss.data)
         except (OverflowError, ZeroDivisionError) as exc:
             # An op overflowed (exp, pow) or divided by 0: the weights have diverged.
             diverged = f"not computable ({exc})"
