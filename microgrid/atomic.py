@@ -32,7 +32,12 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, encoding: str 
     failure, with ``path`` unchanged.
     """
     path_str = os.fspath(path)
-    payload = _encode(data, encoding) if isinstance(data, str) else bytes(data)
+    if isinstance(data, str):
+        payload = _encode(data, encoding)
+    elif isinstance(data, bytes | bytearray | memoryview):
+        payload = bytes(data)
+    else:  # bytes(5) would silently write five zero bytes
+        raise TypeError(f"write_atomic writes str or bytes, got {type(data).__name__}")
     target = os.path.realpath(path_str)  # write through a symlink, as open() would
     folder, name = os.path.split(target)
     if not name:

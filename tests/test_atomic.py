@@ -41,6 +41,12 @@ def test_write_atomic_replaces_the_whole_file(tmp_path: Path) -> None:
     assert _only(tmp_path) == ["a.txt"]
 
 
+def test_write_atomic_refuses_what_is_not_text_or_bytes(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="str or bytes, got int"):
+        write_atomic(tmp_path / "a.bin", 5)  # type: ignore[arg-type]
+    assert not list(tmp_path.iterdir())
+
+
 def test_write_atomic_failure_keeps_the_old_file_and_removes_the_temporary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -68,6 +68,16 @@ def test_a_small_budget_refuses_and_none_lifts_it() -> None:
     assert drawing.pipe("svg", budget=None).startswith(b"<?xml")
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("budget", 0), ("budget", "big"), ("time_limit", -1.0), ("time_limit", True)],
+)
+def test_bad_bounds_are_refused_by_name(option: str, value: object) -> None:
+    drawing = viz.draw(Value(1.0, label="x") * 2.0)
+    with pytest.raises(ValueError, match=f"{option} must be a positive number or None"):
+        drawing.pipe("svg", **{option: value})
+
+
 def test_the_time_limit_stops_graphviz_with_a_clear_message(tmp_path: Path) -> None:
     drawing = viz.draw(chain_sum(50))  # about a second or more of dot, in the worker
     start = time.perf_counter()

@@ -97,6 +97,15 @@ def check_format(fmt: str) -> str:
     return name
 
 
+def check_bounds(budget: object, time_limit: object) -> None:
+    """Refuse a layout budget or time limit that is not None or a positive number, by name."""
+    for name, value in (("budget", budget), ("time_limit", time_limit)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise ValueError(f"{name} must be a positive number or None, got {value!r}")
+
+
 def check_backend(backend: str) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
@@ -119,6 +128,7 @@ def render_bytes(
     """
     fmt = check_format(fmt)
     backend = check_backend(backend)
+    check_bounds(budget, time_limit)
     if fmt == "dot":
         return source.encode("utf-8")
     if pinned:  # positions are given: no layout work to bound
@@ -430,6 +440,7 @@ def layout(
 
     Bounded like ``render_bytes``: refused over ``budget``, stopped after ``time_limit`` s.
     """
+    check_bounds(budget, time_limit)
     graph = _agraph(drawing.source)
     size = f"{len(graph.nodes())} nodes, {len(graph.edges())} edges"
     if _check_budget(graph, budget) < _IN_PROCESS_WORK:
