@@ -15,8 +15,9 @@ relu'(0) = 0, leaky_relu'(0) = alpha, elu'(0) = alpha, abs'(0) = 0; ``maximum``/
 route the whole gradient to the first operand on a tie; sqrt'(0) and x**p for 0 < p < 1 at 0
 are +inf, and so is a derivative too large for a float (``Value(1e-170) ** -1``).
 
-NaN is never hidden: a NaN operand gives a NaN result and a NaN local derivative through every
-op (as in PyTorch), so ``relu(nan)``, ``maximum(nan, 0)`` and ``abs(nan)`` are NaN, not 0.
+NaN is never hidden: a NaN operand gives a NaN result through every op (as in PyTorch), and the
+ops that choose by comparing (relu, leaky_relu, abs, maximum, minimum) give a NaN local
+derivative too, so ``relu(nan)``, ``maximum(nan, 0)`` and ``abs(nan)`` are NaN, not 0.
 Infinity is a number: it propagates (``x + inf``), ``sin``/``cos`` of it are NaN (as in
 PyTorch), and only a *result* too large for a float raises (``exp``, ``**``), naming the op.
 ``microgrid.detect_anomaly()`` finds the op where a NaN or infinity first appears.
@@ -254,7 +255,7 @@ class Value:
         return _node(s, (self,), (s * (1.0 - s),), ops.SIGMOID)
 
     def relu(self) -> Value:
-        """max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0)."""
+        """max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0); NaN stays NaN."""
         x = self.data
         if x > 0.0:
             return _node(x, (self,), (1.0,), ops.RELU)
@@ -263,7 +264,7 @@ class Value:
         return _node(0.0, (self,), (0.0,), ops.RELU)
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
-        """x for x > 0, else alpha x; d/dx = 1 or alpha (alpha at 0)."""
+        """x for x > 0, else alpha x; d/dx = 1 or alpha (alpha at 0); NaN stays NaN."""
         alpha = as_float(alpha, "leaky_relu alpha")
         op = ops.LEAKY_RELU.with_param(alpha)  # alpha kept on the op: a replay needs it
         x = self.data
@@ -323,14 +324,20 @@ class Value:
 
 
 def maximum(a: Operand, b: Operand) -> Value:
-    """The larger of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
+    """The larger of a and b; the whole gradient goes to the chosen operand (``a`` on a tie).
+
+    NaN if either is NaN (as in PyTorch), with NaN local derivatives.
+    """
     a_data = a.data if isinstance(a, Value) else as_float(a, "maximum operand")
     b_data = b.data if isinstance(b, Value) else as_float(b, "maximum operand")
     return _pick(a, b, a_data >= b_data, ops.MAXIMUM)
 
 
 def minimum(a: Operand, b: Operand) -> Value:
-    """The smaller of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
+    """The smaller of a and b; the whole gradient goes to the chosen operand (``a`` on a tie).
+
+    NaN if either is NaN (as in PyTorch), with NaN local derivatives.
+    """
     a_data = a.data if isinstance(a, Value) else as_float(a, "minimum operand")
     b_data = b.data if isinstance(b, Value) else as_float(b, "minimum operand")
     return _pick(a, b, a_data <= b_data, ops.MINIMUM)
