@@ -140,7 +140,8 @@ def test_a_drawing_too_costly_to_lay_out_is_refused_at_once(tmp_path: Path, caps
     start = time.perf_counter()
     assert main(["render", text, "--set", "x=1", "-o", str(tmp_path / "g.svg")]) == 2
     assert time.perf_counter() - start < 10.0
-    one_line_error(capsys, "too costly to lay out", "Draw less")
+    err = one_line_error(capsys, "too costly to lay out", "(x) feeds 75 operations")
+    assert "draw a shorter expression" in err and "budget=None" not in err  # CLI advice
     assert not list(tmp_path.iterdir())
 
 

@@ -73,7 +73,15 @@ class RenderError(RuntimeError):
 
 
 class LayoutTooCostlyError(RenderError):
-    """The drawing would cost Graphviz too much layout work; refused before starting."""
+    """The drawing would cost Graphviz too much layout work; refused before starting.
+
+    ``what`` is the diagnosis alone (how costly, and which node makes it so), for callers such
+    as the CLI that give their own advice; the message adds the advice for Python callers.
+    """
+
+    def __init__(self, what: str, advice: str) -> None:
+        super().__init__(f"{what}. {advice}")
+        self.what = what
 
 
 class LayoutTimeoutError(RenderError):
@@ -335,9 +343,9 @@ def _check_budget(graph, budget: float | None) -> int:
         raise LayoutTooCostlyError(
             f"this drawing is too costly to lay out: {cost.work:,} units of work, the budget is "
             f"{budget:,.0f} ({cost.nodes} nodes, {cost.edges} edges; node {_describe(graph, cost)} "
-            f"feeds {cost.busiest_uses} operations far apart and costs {cost.busiest_work:,}). "
+            f"feeds {cost.busiest_uses} operations far apart and costs {cost.busiest_work:,})",
             "Draw less: a smaller expression or graph, collapse modules (collapse=...), fewer "
-            "edge labels; or pass budget=None"
+            "edge labels; or pass budget=None",
         )
     return cost.work
 

@@ -181,7 +181,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         drawing.render(args.output, format=fmt)
     except viz.LayoutTooCostlyError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        fewer = ", or leave out --local-grads" if args.local_grads else ""
+        print(f"{PROG}: error: {exc.what}; draw a shorter expression{fewer}", file=sys.stderr)
         return 2
     except viz.RenderError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
