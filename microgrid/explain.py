@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass, field
 
 from microgrid.engine import Value, topological_order
-from microgrid.naming import derivative_name, node_names
+from microgrid.naming import definition, derivative_name, node_names
 
 #: explain() refuses to list more paths than this unless told otherwise.
 DEFAULT_LIMIT = 1000
@@ -121,6 +121,14 @@ class Explanation:
             factors = path.factors()
             route = " -> ".join(_elide([self.name(v) for v in _named(path)], "..."))
             lines.append(f"  {words['path']} {k}: {route}")
+            unnamed = [v for v in _named(path) if v.children and not v.label]
+            if unnamed:  # t7 and L mean nothing until said what they are
+                said = "; ".join(
+                    _elide(
+                        [f"{self.name(v)} = {definition(v, self.names)}" for v in unnamed], "..."
+                    )
+                )
+                lines.append(f"    {words['where']} {said}")
             symbols = _elide(
                 [f"d{self.name(f.upper)}/d{self.name(f.lower)}" for f in factors], "..."
             )
@@ -147,12 +155,14 @@ _WORDS = {
         "none": "{bottom} does not affect {top}",
         "rule": "(chain rule: multiply the local derivatives along a path, add the paths)",
         "path": "path",
+        "where": "where",
     },
     "zh": {
         "head": "从 {top} 到 {bottom} 共 {n} 条路径",
         "none": "{bottom} 不影响 {top}",
         "rule": "(链式法则: 沿每条路径把局部导数相乘, 再把各路径相加)",
         "path": "路径",
+        "where": "其中",
     },
 }
 

@@ -1,7 +1,9 @@
-"""How a node is named in text: its label, a constant's value, else a short expression.
+"""How a node is named in text: its label (with its module scope), ``t7``, or a constant's value.
 
-One naming for every explanation, so ``explain()`` and the stepper's captions call the same
-unnamed node the same thing: ``w5·out_h1``, ``(x·w + b)``, ``tanh(n)``.
+One naming for every explanation: ``node_names`` gives each node of a graph a short, distinct
+name (``layer0.neuron1.net``, ``t7``, ``L``), which drawings, the stepper's captions and
+``explain()`` all use; ``definition`` says what an unlabelled node is (``t7 = w5·out_h1``).
+``expression_name`` writes a node as a nested expression instead (``(x·w + b)``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,19 @@ def expression_name(v: Value, depth: int = 2) -> str:
         return f"({joined})" if op.name in ("+", "-") else joined
     if op.kind == "prefix" and len(parts) == 1:
         return f"({op.infix}{parts[0]})"
+    return f"{v.op}({', '.join(parts)})"
+
+
+def definition(v: Value, names: dict[Value, str]) -> str:
+    """What a computed node is, in its operands' names: ``t1 + b``, ``x^2``, ``swish(x)``."""
+    parts = [names.get(c) or expression_name(c, 0) for c in v.children]
+    op = ops.lookup(v.op)
+    if op.name == "pow" and len(parts) == 1:
+        return f"{parts[0]}^{op.param_text}"
+    if op.kind == "infix" and len(parts) == 2:
+        return f"{parts[0]}{op.infix}{parts[1]}"
+    if op.kind == "prefix" and len(parts) == 1:
+        return f"{op.infix}{parts[0]}"
     return f"{v.op}({', '.join(parts)})"
 
 

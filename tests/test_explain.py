@@ -156,6 +156,7 @@ def test_unnamed_intermediates_show_every_chain_rule_step():
     assert math.isclose(math.prod(f.value for f in factors), w.grad, rel_tol=1e-15)
     text = str(explain(y, w))
     assert "y -> t2 -> t1 -> w" in text  # named as in the stepper and the drawing
+    assert "where t2 = t1 + b; t1 = x\u00b7w" in text  # and said what they are
     assert re.search(r"dy/dt2 \* +dt2/dt1 \* +dt1/dw", text)
 
 

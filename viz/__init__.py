@@ -21,7 +21,16 @@ picture, tagged) and ``stepper_export`` (the frames as PNG/SVG files or one GIF,
 
 from viz.dot import DEFAULT_MAX_NODES, GraphTooLargeError, draw
 from viz.drawing import Drawing
-from viz.render import FORMATS, Layout, OutputPathError, RenderError, layout, layout_positions
+from viz.render import (
+    FORMATS,
+    Layout,
+    LayoutTimeoutError,
+    LayoutTooCostlyError,
+    OutputPathError,
+    RenderError,
+    layout,
+    layout_positions,
+)
 from viz.stepper import Stepper, stepper_for
 
 __all__ = [
@@ -30,6 +39,8 @@ __all__ = [
     "Drawing",
     "GraphTooLargeError",
     "Layout",
+    "LayoutTimeoutError",
+    "LayoutTooCostlyError",
     "OutputPathError",
     "RenderError",
     "Stepper",

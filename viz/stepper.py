@@ -25,6 +25,7 @@ import os
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from microgrid.atomic import WriteError, write_atomic
 from microgrid.engine import Value
 from viz import dot, labels
 from viz.frames import WORDS, Plan, plan
@@ -202,16 +203,14 @@ class Stepper:
     def write(self, path: str | os.PathLike[str]) -> str:
         """Write the page to ``path``; returns the path as a string.
 
-        The page is built before the file is opened, so a failure leaves no half-written file.
+        Written atomically (``microgrid.atomic``): a failure leaves no half-written page, and
+        raises ``OutputPathError`` (an ``OSError``) naming the path and the reason.
         """
         text = self.html()
         try:
-            Path(path).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise OutputPathError(
-                f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}"
-            ) from None
-        return os.fspath(path)
+            return write_atomic(path, text)
+        except WriteError as exc:
+            raise OutputPathError(str(exc)) from None
 
     def write_frames(self, out_dir: str | os.PathLike[str], fmt: str = "png") -> list[str]:
         """One picture per frame (``png`` or ``svg``), in the layout of the page."""

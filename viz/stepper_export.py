@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
+from microgrid.atomic import WriteError, write_atomic
 from microgrid.engine import Value
 from viz import dot, render, style
 from viz.frames import Frame, State, states
+from viz.render import OutputPathError
 
 if TYPE_CHECKING:
     from viz.stepper import Stepper
@@ -177,10 +179,12 @@ def write_frames(s: Stepper, out_dir: str | os.PathLike[str], *, fmt: str = "png
     for k, (frame, state) in enumerate(states(s.plan)):
         path = out / f"frame_{k:0{width}d}.{fmt}"
         if fmt == "svg":
-            path.write_text(frame_svg(s, frame, state), encoding="utf-8")
+            data: bytes | str = frame_svg(s, frame, state)
         else:
-            frame_png(s, frame, state).save(path)
-        written.append(str(path))
+            buffer = io.BytesIO()
+            frame_png(s, frame, state).save(buffer, format="PNG")
+            data = buffer.getvalue()
+        written.append(_write(path, data))
     return written
 
 
@@ -199,7 +203,22 @@ def write_gif(s: Stepper, path: str | os.PathLike[str], *, ms_per_frame: int = 9
         full.paste(im, (0, 0))
         canvas.append(full.quantize(colors=64, method=Image.Quantize.FASTOCTREE))  # fast, crisp
     durations = [ms_per_frame] * (len(canvas) - 1) + [2 * ms_per_frame]
+    buffer = io.BytesIO()
     canvas[0].save(
-        path, save_all=True, append_images=canvas[1:], duration=durations, loop=0, optimize=True
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=canvas[1:],
+        duration=durations,
+        loop=0,
+        optimize=True,
     )
-    return os.fspath(path)
+    return _write(path, buffer.getvalue())
+
+
+def _write(path: str | os.PathLike[str], data: bytes | str) -> str:
+    """Write atomically (``microgrid.atomic``); a failure names the path (``OutputPathError``)."""
+    try:
+        return write_atomic(path, data)
+    except WriteError as exc:
+        raise OutputPathError(str(exc)) from None

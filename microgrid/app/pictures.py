@@ -23,6 +23,7 @@ def write_walkthrough_pictures(out_dir: str | os.PathLike[str], *, lang: str = "
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    (out / "frames").mkdir(exist_ok=True)
     ex = WorkedExample()
     params = ex.parameters(biases=True)
     written: list[str] = []
