@@ -1,0 +1,685 @@
+"""Compile a scalar graph into a tape: trace ``fn`` once, then replay it on numpy arrays.
+
+A scalar graph is the right thing to look at and the wrong thing to run one sample at a time.
+``compile(fn, params, example)`` calls ``fn`` once on leaf Values (one sample), keeps the graph
+it builds, and turns it into a short program over arrays with one column per sample:
+
+* nodes of one topological level that share an op become **one** numpy call over a
+  (nodes x batch) array (every relu of a layer at once);
+* chains of ``+`` and ``-`` become one n-ary sum (a segmented ``np.add.reduceat``);
+* a neuron's weighted sum ``w0*x0 + w1*x1 + ... + b`` (parameters times the same inputs) is
+  recognised, and the neurons that share those inputs become one matrix product ``W @ X + b``.
+
+``forward`` gives the outputs for the whole batch (and ``value(node)`` any node's values);
+``backward`` gives every parameter's gradient summed over the batch (``reduction="sum"``) or
+averaged (``"mean"``), by the same rule as the engine: each edge adds local_grad * upstream.
+Each op's value and local derivative on arrays come from ``microgrid.tape_ops``, which mirrors
+the engine op for op; the results equal the scalar engine's to rounding (tests check 1e-12).
+
+Parameters, constants and everything computed from them alone are *uniform* (one column,
+broadcast over the batch); their gradients are summed over the batch. Ops that branch on data
+(relu, max, abs) branch element-wise. A graph whose *structure* depends on the data (a Python
+``if`` on ``.data``, a constant computed from the data) cannot be replayed: pass more samples
+to ``compile`` and it traces each and refuses, naming the first node that differs.
+
+The tape keeps the traced graph of the example (``tape.outputs``): draw it, ``explain`` it or
+step through it like any other graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from microgrid import _grad_mode
+from microgrid.engine import Value
+from microgrid.tape_ops import KERNELS, PARAMETRISED, DomainError
+
+__all__ = ["Tape", "compile"]
+
+U, V = 0, 1  # the two buffers: uniform (n x 1) and per-sample (n x batch)
+_ARG_NAMES = "xyz"
+
+
+# --------------------------------------------------------------------------------- tracing
+def _op_key(node: Value) -> tuple[str, float | None]:
+    """The op's table name and parameter (the exponent of ``x ** p``, the alpha of elu)."""
+    op = node.op
+    name = getattr(op, "name", None)
+    if name is not None:
+        return name, getattr(op, "param", None)
+    if op.startswith("**") and len(op) > 2:  # an engine that writes the exponent in the text
+        return "pow", float(op[2:])
+    return op, None
+
+
+def _leaves_for(arg: object, a: int) -> Value | list[Value]:
+    """The leaf Values standing for one argument of one sample (a number or a vector)."""
+    stem = _ARG_NAMES[a] if a < len(_ARG_NAMES) else f"arg{a}_"
+    if isinstance(arg, Value):
+        raise TypeError(f"example argument {a} is a Value: give numbers, the tape makes leaves")
+    if np.ndim(arg) == 0:
+        return Value(float(arg), label=stem)
+    if np.ndim(arg) != 1 or len(arg) == 0:  # type: ignore[arg-type]
+        raise ValueError(
+            f"example argument {a} must be a number or a non-empty list of numbers, "
+            f"got shape {np.shape(arg)}"
+        )
+    return [Value(float(v), label=f"{stem}{i}") for i, v in enumerate(arg)]  # type: ignore[union-attr]
+
+
+def _post_order(roots: Sequence[Value]) -> list[Value]:
+    """Every node reachable from the roots, operands first (iterative, deterministic)."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.children))]
+        while stack:
+            node, pending = stack[-1]
+            for child in pending:
+                if child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(child.children)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+class _Trace:
+    """One call of ``fn`` on leaf Values: its inputs, outputs and graph in topological order."""
+
+    def __init__(self, fn: Callable[..., Any], example: tuple, params: list[Value]) -> None:
+        if not _grad_mode.grad_enabled:
+            raise RuntimeError("compile needs grad recording on: call it outside no_grad()")
+        self.args = [_leaves_for(arg, a) for a, arg in enumerate(example)]
+        out = fn(*self.args)
+        self.single = isinstance(out, Value)
+        outs = [out] if self.single else out
+        if not isinstance(outs, list | tuple) or not outs:
+            raise TypeError(
+                f"fn must return a Value or a non-empty list of Values, got {type(out).__name__}"
+            )
+        for i, o in enumerate(outs):
+            if not isinstance(o, Value):
+                raise TypeError(f"fn's output {i} is {type(o).__name__}, not a Value")
+        self.outputs: list[Value] = list(outs)
+        self.inputs: list[Value] = [
+            v for leaves in self.args for v in (leaves if isinstance(leaves, list) else [leaves])
+        ]
+        self.order = _post_order(self.outputs)
+        self.index = {node: i for i, node in enumerate(self.order)}
+        param_at = {p: k for k, p in enumerate(params)}
+        input_at = {v: k for k, v in enumerate(self.inputs)}
+        self.signature = []
+        for node in self.order:
+            if node in param_at:
+                entry: tuple = ("param", param_at[node])
+            elif node in input_at:
+                entry = ("input", input_at[node])
+            elif not node.children:
+                entry = ("const", node.data)
+            else:
+                entry = (*_op_key(node), tuple(self.index[c] for c in node.children))
+            self.signature.append(entry)
+        self.signature.append(("outputs", tuple(self.index[o] for o in self.outputs)))
+
+
+def _describe(node: Value) -> str:
+    name = node.label or (str(node.op) if node.op else "leaf")
+    return f"{name!r}" + (f" in scope {node.scope!r}" if node.scope else "")
+
+
+def _check_same_structure(first: _Trace, other: _Trace, k: int) -> None:
+    a, b = first.signature, other.signature
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            where = "the outputs"
+            if x[0] != "outputs":
+                where = f"node #{i} ({_describe(first.order[i])})"
+            raise ValueError(
+                f"the graph depends on the data: traced on example 0 and example {k}, "
+                f"{where} differs ({x[:2]} vs {y[:2]}). A tape replays one graph for every "
+                "sample: branch with ops (relu, max, abs) instead of a Python `if` on .data, "
+                "and do not turn data into constants"
+            )
+    if len(a) != len(b):
+        raise ValueError(
+            f"the graph depends on the data: example 0 builds {len(a) - 1} nodes, example {k} "
+            f"builds {len(b) - 1}. A tape replays one graph for every sample"
+        )
+
+
+# ------------------------------------------------------------------------------- the program
+class _Rows:
+    """Rows of one buffer, read as a slice when they are consecutive (no copy)."""
+
+    __slots__ = ("buf", "sel", "unique", "n")
+
+    def __init__(self, buf: int, rows: Sequence[int]) -> None:
+        self.buf, self.n = buf, len(rows)
+        start = rows[0] if rows else 0
+        step = rows[1] - rows[0] if len(rows) > 1 else 1
+        if step > 0 and list(rows) == list(range(start, start + step * len(rows), step)):
+            self.sel: slice | np.ndarray = slice(start, start + step * len(rows), step)
+            self.unique = True
+        else:
+            self.sel = np.asarray(rows, dtype=np.intp)
+            self.unique = len(set(rows)) == len(rows)
+
+    def add(self, grads: list[np.ndarray], contrib: Any) -> None:
+        """grads[buf][rows] += contrib, summing over the batch for uniform rows."""
+        target = grads[self.buf]
+        if self.buf == U and np.ndim(contrib) == 2 and contrib.shape[1] != 1:
+            contrib = contrib.sum(axis=1, keepdims=True)
+        if self.unique:
+            target[self.sel] += contrib
+        else:
+            np.add.at(target, self.sel, np.broadcast_to(contrib, (self.n, target.shape[1])))
+
+
+class _Group:
+    """One numpy step of the program: some nodes' rows computed together."""
+
+    out: _Rows
+    nodes: list[int]
+
+    def forward(self, bufs: list[np.ndarray]) -> None:
+        raise NotImplementedError
+
+    def backward(self, bufs: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        raise NotImplementedError
+
+
+class _Elementwise(_Group):
+    """Nodes with the same op whose operands are all ready: one kernel call on stacked rows."""
+
+    def __init__(self, name: str, param: float | None, operands: list[_Rows], out: _Rows) -> None:
+        self.name, self.param = name, param
+        self.kernel = KERNELS[name]
+        self.operands, self.out = operands, out
+        self.locals: tuple = ()
+
+    def forward(self, bufs: list[np.ndarray]) -> None:
+        args = [bufs[r.buf][r.sel] for r in self.operands]
+        out, *self.locals = self.kernel(*args, self.param)
+        bufs[self.out.buf][self.out.sel] = out
+
+    def backward(self, bufs: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        g = grads[self.out.buf][self.out.sel]
+        for rows, local in zip(self.operands, self.locals):
+            rows.add(grads, g if type(local) is float and local == 1.0 else local * g)
+
+
+class _SumPart:
+    """The terms of a group of sums that live in one buffer, and how to reduce them per node."""
+
+    def __init__(self, buf: int, terms: list[list[tuple[int, int, float]]]) -> None:
+        rows: list[int] = []
+        coefs: list[float] = []
+        starts: list[int] = []
+        real: list[bool] = []
+        for node_terms in terms:
+            starts.append(len(rows))
+            mine = [(r, c) for b, r, c in node_terms if b == buf]
+            real += [True] * len(mine) if mine else [False]
+            mine = mine or [(0, 1.0)]  # row 0 of each buffer is always zero
+            rows += [r for r, _ in mine]
+            coefs += [c for _, c in mine]
+        self.any_real = any(real)
+        self.rows = _Rows(buf, rows)
+        self.coefs = None if all(c == 1.0 for c in coefs) else np.asarray(coefs)[:, None]
+        self.starts = None if len(rows) == len(terms) else np.asarray(starts, dtype=np.intp)
+        # backward: only real terms receive gradient (not the zero-row padding)
+        keep = np.flatnonzero(real)
+        segment = np.repeat(np.arange(len(terms)), np.diff([*starts, len(rows)]))[keep]
+        self.grad_rows = _Rows(buf, [rows[i] for i in keep])
+        self.segment = None if np.array_equal(segment, np.arange(len(terms))) else segment
+        self.grad_coefs = (
+            None if all(coefs[i] == 1.0 for i in keep) else np.asarray(coefs)[keep, None]
+        )
+
+    def total(self, bufs: list[np.ndarray]) -> np.ndarray:
+        x = bufs[self.rows.buf][self.rows.sel]
+        if self.coefs is not None:
+            x = x * self.coefs
+        if self.starts is not None:
+            x = np.add.reduceat(x, self.starts, axis=0)
+        return x
+
+    def backward(self, g: np.ndarray, grads: list[np.ndarray]) -> None:
+        if self.grad_rows.buf == U and g.shape[1] != 1:
+            g = g.sum(axis=1, keepdims=True)
+        contrib = g if self.segment is None else g[self.segment]
+        self.grad_rows.add(grads, contrib if self.grad_coefs is None else contrib * self.grad_coefs)
+
+
+class _Sum(_Group):
+    """Flattened chains of + and -: each output is a signed sum of its terms (reduceat)."""
+
+    def __init__(self, terms: list[list[tuple[int, int, float]]], out: _Rows) -> None:
+        self.out = out
+        parts = [_SumPart(buf, terms) for buf in ((V, U) if out.buf == V else (U,))]
+        self.parts = [part for part in parts if part.any_real]
+
+    def forward(self, bufs: list[np.ndarray]) -> None:
+        total = self.parts[0].total(bufs)
+        for part in self.parts[1:]:
+            total = total + part.total(bufs)
+        bufs[self.out.buf][self.out.sel] = total
+
+    def backward(self, bufs: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        g = grads[self.out.buf][self.out.sel]
+        for part in self.parts:
+            part.backward(g, grads)
+
+
+class _Linear(_Group):
+    """Neurons over the same inputs: out = W @ X (+ b), W gathered from the parameters.
+
+    A layer's weights usually sit in the parameter list neuron by neuron (w0..w_m-1, b), so W
+    is then a strided view of the parameter rows: no gather, and its gradient lands in place.
+    """
+
+    def __init__(self, xs: _Rows, weights: np.ndarray, bias: _Rows | None, out: _Rows) -> None:
+        self.xs, self.w_rows, self.bias, self.out = xs, weights, bias, out
+        self.w_unique = len(np.unique(weights)) == weights.size
+        k, m = weights.shape
+        r0 = int(weights[0, 0])
+        stride = int(weights[1, 0] - r0) if k > 1 else m
+        grid = r0 + stride * np.arange(k)[:, None] + np.arange(m)[None, :]
+        self.grid = (r0, stride) if stride >= m and np.array_equal(grid, weights) else None
+        self.W: np.ndarray = np.empty(0)
+        self.X: np.ndarray = np.empty(0)
+
+    def bind(self, u: np.ndarray, gu: np.ndarray) -> None:
+        """Make W and its gradient views of the (persistent) uniform buffers, when possible."""
+        self.W_view = self.dW_view = None
+        if self.grid is not None:
+            r0, stride = self.grid
+            shape, strides = self.w_rows.shape, (stride * u.strides[0], u.strides[0])
+            self.W_view = np.lib.stride_tricks.as_strided(u[r0:, 0], shape, strides)
+            self.dW_view = np.lib.stride_tricks.as_strided(gu[r0:, 0], shape, strides)
+
+    def forward(self, bufs: list[np.ndarray]) -> None:
+        self.X = bufs[V][self.xs.sel]
+        self.W = bufs[U][self.w_rows, 0] if self.W_view is None else self.W_view
+        out = self.W @ self.X
+        if self.bias is not None:
+            out += bufs[U][self.bias.sel]
+        bufs[V][self.out.sel] = out
+
+    def backward(self, bufs: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        g = grads[V][self.out.sel]
+        dW = g @ self.X.T
+        if self.dW_view is not None:
+            self.dW_view += dW
+        elif self.w_unique:
+            grads[U][self.w_rows, 0] += dW
+        else:
+            np.add.at(grads[U][:, 0], self.w_rows, dW)
+        self.xs.add(grads, self.W.T @ g)
+        if self.bias is not None:
+            self.bias.add(grads, g)
+
+
+class Tape:
+    """A traced graph compiled for arrays. Make one with ``microgrid.compile``.
+
+    Attributes:
+        params: the parameters, in the order of ``backward``'s gradient array.
+        inputs: the leaf Values standing for ``fn``'s arguments in the traced graph.
+        outputs: the traced graph's outputs (one sample: draw, explain or step through them).
+        nodes: every node of the traced graph, in topological order.
+        steps: how many numpy steps one forward pass takes (a backward takes about as many).
+        grad: the parameters' gradients from the latest ``backward`` (shape (n_params,)).
+    """
+
+    def __init__(self, fn: Callable[..., Any], params: Sequence[Value], traces: list[_Trace]):
+        trace = traces[0]
+        self.fn, self.params = fn, list(params)
+        self.inputs, self.outputs, self.nodes = trace.inputs, trace.outputs, trace.order
+        self._single = trace.single
+        self._widths = [len(a) if isinstance(a, list) else 0 for a in trace.args]
+        self._build(trace)
+        self.grad = np.zeros(len(self.params))
+        self._bufs: list[np.ndarray] | None = None
+
+    # -- building
+    def _build(self, trace: _Trace) -> None:
+        order, index = trace.order, trace.index
+        n = len(order)
+        kinds = [entry[0] for entry in trace.signature[:-1]]
+        leaf = [kind in ("param", "input", "const") for kind in kinds]
+        uses, consumer = [0] * n, [-1] * n
+        for i, node in enumerate(order):
+            for c in node.children:
+                j = index[c]
+                uses[j] += 1
+                consumer[j] = i
+        is_out = [False] * n
+        for o in trace.outputs:
+            is_out[index[o]] = True
+        batch = [False] * n
+        for i, node in enumerate(order):
+            if kinds[i] == "input":
+                batch[i] = True
+            elif not leaf[i]:
+                name, _ = _op_key(node)
+                if name not in KERNELS:
+                    raise ValueError(
+                        f"the tape has no kernel for op {name!r} (node #{i}, {_describe(node)}); "
+                        f"it replays: {', '.join(KERNELS)}"
+                    )
+                batch[i] = any(batch[index[c]] for c in node.children)
+        names = ["" if leaf[i] else _op_key(node)[0] for i, node in enumerate(order)]
+
+        def is_sum(i: int) -> bool:
+            return names[i] in ("+", "-")
+
+        def absorbed(i: int) -> bool:
+            return is_sum(i) and uses[i] == 1 and not is_out[i] and is_sum(consumer[i])
+
+        def fused_product(i: int, coef: float) -> tuple[int, int] | None:
+            """(param, x) when node i is p * x used once, p a parameter and x per-sample."""
+            if coef != 1.0 or names[i] != "*" or uses[i] != 1 or is_out[i]:
+                return None
+            a, b = (index[c] for c in order[i].children)
+            if kinds[a] == "param" and batch[b] and kinds[b] != "param":
+                return a, b
+            if kinds[b] == "param" and batch[a] and kinds[a] != "param":
+                return b, a
+            return None
+
+        # Decide what each computed node becomes: part of a bigger node, a sum, a neuron, an op.
+        plan: dict[int, tuple] = {}
+        internal = [False] * n
+        for i in range(n):
+            if leaf[i] or absorbed(i):
+                internal[i] = absorbed(i)
+                continue
+            if not is_sum(i):
+                plan[i] = ("ew", [index[c] for c in order[i].children])
+                continue
+            terms: list[tuple[int, float]] = []
+            stack = [(i, 1.0)]
+            while stack:
+                j, c = stack.pop()
+                if j == i or absorbed(j):
+                    a, b = (index[ch] for ch in order[j].children)
+                    stack.append((b, c if names[j] == "+" else -c))
+                    stack.append((a, c))
+                else:
+                    terms.append((j, c))
+            products = [fused_product(j, c) for j, c in terms]
+            rest = [t for t, p in zip(terms, products) if p is None]
+            found = [p for p in products if p is not None]
+            if found and len(rest) <= 1 and all(not batch[j] and c == 1.0 for j, c in rest):
+                for (j, _), p in zip(terms, products):
+                    if p is not None:
+                        internal[j] = True
+                plan[i] = ("lin", found, rest[0][0] if rest else None)
+            else:
+                plan[i] = ("sum", terms)
+        for i in range(n):
+            if internal[i]:
+                plan.pop(i, None)  # a neuron's products were planned before their sum was seen
+        self._internal = internal
+
+        # Levels, then groups of nodes that can run as one numpy call.
+        level = [0] * n
+        groups: dict[tuple, list[int]] = {}
+        for i, what in plan.items():
+            if what[0] == "ew":
+                operands = what[1]
+                key: tuple = ("ew", *_op_key(order[i]), tuple(batch[j] for j in operands))
+            elif what[0] == "sum":
+                operands = [j for j, _ in what[1]]
+                key = ("sum", batch[i])
+            else:
+                operands = [j for pair in what[1] for j in pair]
+                operands += [what[2]] if what[2] is not None else []
+                key = ("lin", tuple(x for _, x in what[1]), what[2] is not None)
+            level[i] = 1 + max(level[j] for j in operands)
+            groups.setdefault((level[i], *key), []).append(i)
+
+        # Rows: row 0 of each buffer is zero, then parameters / inputs, constants, results.
+        row: dict[int, tuple[int, int]] = {}
+        param_rows = {k: 1 + k for k in range(len(self.params))}
+        n_u = 1 + len(self.params)
+        n_v = 1 + len(self.inputs)
+        constants: list[tuple[int, float]] = []
+        for i, node in enumerate(order):
+            kind = trace.signature[i]
+            if kind[0] == "param":
+                row[i] = (U, param_rows[kind[1]])
+            elif kind[0] == "input":
+                row[i] = (V, 1 + kind[1])
+            elif kind[0] == "const":
+                row[i] = (U, n_u)
+                constants.append((n_u, node.data))
+                n_u += 1
+        ordered = sorted(groups.items(), key=lambda item: item[0][0])
+        for _, members in ordered:
+            for i in members:
+                if batch[i]:
+                    row[i], n_v = (V, n_v), n_v + 1
+                else:
+                    row[i], n_u = (U, n_u), n_u + 1
+        self._row = row
+        self._n_u, self._n_v = n_u, n_v
+        self._u0 = np.zeros((n_u, 1))
+        for r, value in constants:
+            self._u0[r, 0] = value
+        # The uniform buffer and its gradient persist (views into them are made once); the
+        # per-sample ones are made for each batch size.
+        self._u, self._gu = self._u0.copy(), np.zeros((n_u, 1))
+        self._v = self._gv = np.empty((n_v, 0))
+
+        def rows_of(nodes: Sequence[int]) -> _Rows:
+            buf = row[nodes[0]][0] if nodes else V
+            return _Rows(buf, [row[j][1] for j in nodes])
+
+        self._groups: list[_Group] = []
+        for (_, kind, *rest_key), members in ordered:
+            out = rows_of(members)
+            group: _Group
+            if kind == "ew":
+                name, param = rest_key[0], rest_key[1]
+                if name in PARAMETRISED and param is None:
+                    raise ValueError(f"op {name!r} has no parameter recorded on its node")
+                arity = len(plan[members[0]][1])
+                operands = [rows_of([plan[i][1][k] for i in members]) for k in range(arity)]
+                group = _Elementwise(name, param, operands, out)
+            elif kind == "sum":
+                group = _Sum(
+                    [[(*row[j], c) for j, c in plan[i][1]] for i in members],
+                    out,
+                )
+            else:
+                xs = rows_of([x for _, x in plan[members[0]][1]])
+                weights = np.asarray(
+                    [[row[p][1] for p, _ in plan[i][1]] for i in members], dtype=np.intp
+                )
+                bias = rows_of([plan[i][2] for i in members]) if rest_key[1] else None
+                group = _Linear(xs, weights, bias, out)
+            group.nodes = members
+            if isinstance(group, _Linear):
+                group.bind(self._u, self._gu)
+            self._groups.append(group)
+        self._out_rows = [row[index[o]] for o in trace.outputs]
+        self._index = index
+
+    # -- running
+    @property
+    def steps(self) -> int:
+        return len(self._groups)
+
+    def _batch(self, arrays: tuple) -> tuple[int, list[np.ndarray]]:
+        if len(arrays) != len(self._widths):
+            raise TypeError(f"the tape takes {len(self._widths)} input array(s), got {len(arrays)}")
+        batch, columns = None, []
+        for a, (arr, width) in enumerate(zip(arrays, self._widths)):
+            x = np.asarray(arr, dtype=np.float64)
+            if width == 0 and x.ndim == 1:
+                x = x[:, None]
+            elif width == 1 and x.ndim == 1:
+                x = x[:, None]
+            expected = max(width, 1)
+            if x.ndim != 2 or x.shape[1] != expected:
+                shape = f"(batch, {width})" if width else "(batch,)"
+                raise ValueError(f"input {a} must have shape {shape}, got {np.shape(arr)}")
+            if batch is not None and len(x) != batch:
+                raise ValueError(f"input {a} has {len(x)} samples but input 0 has {batch}")
+            batch = len(x)
+            columns.append(x.T)
+        if batch == 0:
+            raise ValueError("the batch is empty: need at least one sample")
+        return batch or 1, columns
+
+    def forward(self, *inputs: Any, params: np.ndarray | None = None) -> np.ndarray:
+        """Run the program on a batch: one array per argument of ``fn``, samples along axis 0.
+
+        A vector argument of width d takes shape (batch, d); a number argument shape (batch,).
+        ``params`` (shape (n_params,)) replaces the parameters' current ``.data`` for this pass.
+        Returns the outputs, shape (batch, n_outputs), or (batch,) when ``fn`` returns one Value.
+        """
+        batch, columns = self._batch(inputs)
+        u = self._u
+        u[:] = self._u0
+        if params is None:
+            u[1 : 1 + len(self.params), 0] = [p.data for p in self.params]
+        else:
+            u[1 : 1 + len(self.params), 0] = params
+        if self._v.shape[1] != batch:
+            self._v, self._gv = np.empty((self._n_v, batch)), np.empty((self._n_v, batch))
+        v = self._v
+        v[0] = 0.0
+        if columns:
+            v[1 : 1 + len(self.inputs)] = columns[0] if len(columns) == 1 else np.vstack(columns)
+        bufs = [u, v]
+        for group in self._groups:
+            try:
+                group.forward(bufs)
+            except DomainError as exc:
+                node = self.nodes[group.nodes[exc.value_index[0] if exc.value_index else 0]]
+                raise exc.kind(
+                    f"tape forward, sample {exc.sample}: {exc.message} (node {_describe(node)})"
+                ) from None
+        self._bufs, self._batch_size = bufs, batch
+        out = np.empty((batch, len(self._out_rows)))
+        for k, (buf, r) in enumerate(self._out_rows):
+            out[:, k] = bufs[buf][r]
+        return out[:, 0] if self._single else out
+
+    def backward(self, grad: Any = None, reduction: str = "mean") -> np.ndarray:
+        """The parameters' gradients for the latest forward batch, shape (n_params,).
+
+        ``grad`` is d(loss)/d(output) per sample, shape like ``forward``'s result; without it
+        each output's gradient is 1 (``reduction="sum"``: the gradient of the summed outputs)
+        or 1/batch (``"mean"``). The parameters' ``.grad`` are not touched: see
+        ``accumulate_grads``.
+        """
+        if self._bufs is None:
+            raise RuntimeError("backward needs a forward pass first")
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        batch, n_out = self._batch_size, len(self._out_rows)
+        if grad is None:
+            g = np.full((batch, n_out), 1.0 / batch if reduction == "mean" else 1.0)
+        else:
+            g = np.asarray(grad, dtype=np.float64)
+            if self._single and g.ndim == 1:
+                g = g[:, None]
+            if g.shape != (batch, n_out):
+                raise ValueError(
+                    f"grad must have the shape of the outputs, ({batch}, {n_out}), got {g.shape}"
+                )
+        bufs = self._bufs
+        grads = [self._gu, self._gv]
+        self._gu.fill(0.0)
+        self._gv.fill(0.0)
+        for k, (buf, r) in enumerate(self._out_rows):
+            grads[buf][r] += g[:, k] if buf == V else g[:, k].sum()
+        for group in reversed(self._groups):
+            group.backward(bufs, grads)
+        self._grads = grads
+        self.grad = grads[U][1 : 1 + len(self.params), 0].copy()
+        return self.grad
+
+    def accumulate_grads(self) -> None:
+        """Add the latest ``backward``'s gradients to the parameters' ``.grad`` (as backward())."""
+        for p, g in zip(self.params, self.grad.tolist()):
+            p.grad += g
+
+    def value(self, node: Value) -> np.ndarray:
+        """Any traced node's values over the latest forward batch, shape (batch,)."""
+        if self._bufs is None:
+            raise RuntimeError("value needs a forward pass first")
+        i = self._index.get(node)
+        if i is None:
+            raise KeyError(f"{node!r} is not a node of the traced graph")
+        batch = self._batch_size
+        known: dict[int, np.ndarray] = {}
+        stack = [i]
+        while stack:  # fused nodes (a neuron's products, partial sums) are recomputed here
+            j = stack[-1]
+            if j in self._row:
+                buf, r = self._row[j]
+                known[j] = np.broadcast_to(self._bufs[buf][r], (batch,))
+                stack.pop()
+                continue
+            kids = [self._index[c] for c in self.nodes[j].children]
+            missing = [k for k in kids if k not in known]
+            if missing:
+                stack.extend(missing)
+                continue
+            name, param = _op_key(self.nodes[j])
+            known[j] = KERNELS[name](*(known[k] for k in kids), param)[0]
+            stack.pop()
+        return np.array(known[i])
+
+
+def compile(  # noqa: A001 - microgrid.compile, as torch.compile
+    fn: Callable[..., Any],
+    params: Sequence[Value],
+    example: tuple,
+    *more_examples: tuple,
+) -> Tape:
+    """Trace ``fn`` on one sample and compile its graph into a ``Tape`` replayed on arrays.
+
+    Args:
+        fn: builds the graph of one sample from its arguments, e.g.
+            ``lambda x, y: (1 - y * model(x)).relu()``. A vector argument arrives as a list of
+            leaf Values (labelled x0, x1, ...), a number argument as one leaf Value.
+        params: the Values whose gradients ``backward`` returns (``model.parameters()``).
+            Other leaves the graph meets are constants of the tape.
+        example: one sample, one entry per argument of ``fn``: ``([0.5, -1.0], 1.0)``.
+        more_examples: further samples; ``fn`` is traced on each and the tape is refused if any
+            builds a different graph (the graph would depend on the data).
+    """
+    params = list(params)
+    for k, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"params[{k}] is {type(p).__name__}, not a Value")
+    if len({id(p) for p in params}) != len(params):
+        raise ValueError("params lists a Value twice: list each parameter once")
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    traces = []
+    for k, ex in enumerate((example, *more_examples)):
+        if not isinstance(ex, tuple):
+            raise TypeError(
+                f"example {k} must be a tuple with one entry per argument of fn, e.g. "
+                f"([0.5, -1.0],) for one input vector; got {type(ex).__name__}"
+            )
+        traces.append(_Trace(fn, ex, params))
+        if k:
+            _check_same_structure(traces[0], traces[k], k)
+    return Tape(fn, params, traces)
