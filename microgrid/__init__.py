@@ -21,6 +21,7 @@ from microgrid.graph import BackwardStep, Contribution, backward_steps, topologi
 # first use: they bring numpy, which the engine, the CLI's --help and gradcheck do not need.
 _SUBMODULES = (
     "data",
+    "tape",
     "functional",
     "losses",
     "metrics",
@@ -30,6 +31,7 @@ _SUBMODULES = (
     "schedules",
 )
 _FROM_TRAIN = ("evaluate", "fit", "predict")
+_FROM_TAPE = ("Tape", "compile")
 
 
 def __getattr__(name: str) -> object:
@@ -37,20 +39,24 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(f"microgrid.{name}")
     if name in _FROM_TRAIN:
         return getattr(importlib.import_module("microgrid.train"), name)
+    if name in _FROM_TAPE:
+        return getattr(importlib.import_module("microgrid.tape"), name)
     raise AttributeError(f"module 'microgrid' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_SUBMODULES) | set(_FROM_TRAIN))
+    return sorted(set(globals()) | set(_SUBMODULES) | set(_FROM_TRAIN) | set(_FROM_TAPE))
 
 
 __all__ = [
     "BackwardStep",
     "Contribution",
     "GradcheckResult",
+    "Tape",
     "Value",
     "__version__",
     "backward_steps",
+    "compile",
     "data",
     "evaluate",
     "explain",

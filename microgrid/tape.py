@@ -37,7 +37,7 @@ from microgrid import _grad_mode
 from microgrid.engine import Value
 from microgrid.tape_ops import KERNELS, PARAMETRISED, DomainError
 
-__all__ = ["Tape", "compile"]
+__all__ = ["Tape", "compile", "compile_model"]
 
 U, V = 0, 1  # the two buffers: uniform (n x 1) and per-sample (n x batch)
 _ARG_NAMES = "xyz"
@@ -618,6 +618,26 @@ class Tape:
         for p, g in zip(self.params, self.grad.tolist()):
             p.grad += g
 
+    def forward_values(self, *inputs: Any) -> list[Any]:
+        """``forward``, with each sample's outputs as fresh leaf Values, for a scalar loss.
+
+        The loss of each sample is then built by the scalar engine on these leaves (any loss,
+        however it branches); after its ``backward()``, ``backward_values`` takes their grads
+        as the upstream gradient. This is how ``fit(..., engine="tape")`` trains.
+        """
+        rows = self.forward(*inputs).tolist()
+        if self._single:
+            return [Value(v) for v in rows]
+        return [[Value(v) for v in row] for row in rows]
+
+    def backward_values(self, outputs: Sequence[Any]) -> np.ndarray:
+        """``backward`` with the ``.grad`` of the Values ``forward_values`` gave as upstream."""
+        if self._single:
+            grad = np.fromiter((v.grad for v in outputs), np.float64, len(outputs))
+        else:
+            grad = np.asarray([[v.grad for v in row] for row in outputs], dtype=np.float64)
+        return self.backward(grad)
+
     def value(self, node: Value) -> np.ndarray:
         """Any traced node's values over the latest forward batch, shape (batch,)."""
         if self._bufs is None:
@@ -644,6 +664,18 @@ class Tape:
             known[j] = KERNELS[name](*(known[k] for k in kids), param)[0]
             stack.pop()
         return np.array(known[i])
+
+
+def compile_model(model: Any, X: np.ndarray, checks: int = 4) -> Tape:
+    """A tape of ``model(x)`` over the rows of X: traced on row 0, checked on a few others.
+
+    The checks trace the model again on rows spread over X (first, middle, last, ...) and refuse
+    a model whose graph changes with the input (for instance Dropout in training mode, which
+    draws a new mask per call, or a Python branch on a value).
+    """
+    picks = sorted({int(i) for i in np.linspace(0, len(X) - 1, num=max(1, checks))})
+    examples = [(X[i].tolist(),) for i in picks]
+    return compile(lambda x: model(x), model.parameters(), *examples)
 
 
 def compile(  # noqa: A001 - microgrid.compile, as torch.compile

@@ -244,6 +244,7 @@ def fit(
     penalty: Callable[[list[Value]], Value] | None = None,
     lr: float | None = None,
     progress: bool | None = None,
+    engine: str = "scalar",
 ) -> History:
     """Train ``model`` on (X, y) and return a History of the loss and metrics per epoch.
 
@@ -272,7 +273,13 @@ def fit(
             ``lambda k: 1.0 - 0.9 * k / 100``.
         penalty: ``f(model.parameters()) -> Value`` added to every batch loss (L2, L1).
         progress: a tqdm progress bar on stderr; None shows it only when stderr is a terminal.
+        engine: "scalar" builds each sample's graph with Values; "tape" compiles the model
+            once (``microgrid.tape``) and runs each batch as numpy arrays, with the same
+            numbers (the per-sample losses still run on the scalar engine). A model whose
+            graph depends on its input (Dropout in training mode) is refused.
     """
+    if engine not in ("scalar", "tape"):
+        raise ValueError(f"engine must be 'scalar' or 'tape', got {engine!r}")
     epochs = _check_count("epochs", epochs)
     batch_size = _check_count("batch_size", batch_size, allow_none=True)
     if early_stopping is not None:
@@ -306,6 +313,13 @@ def fit(
     was_training = getattr(model, "training", None)
     best, best_state, waited = math.inf, None, 0
 
+    tape = None
+    if engine == "tape":
+        from microgrid.tape import compile_model
+
+        _set_mode(model, True)
+        tape = compile_model(model, X)
+
     epoch_range: Iterable[int] = range(epochs)
     bar = None
     if progress:
@@ -326,7 +340,10 @@ def fit(
                 batch = order[start : start + size]
                 opt.zero_grad()
                 try:
-                    preds = [_forward(model, X[i], int(i)) for i in batch]
+                    if tape is None:
+                        preds = [_forward(model, X[i], int(i)) for i in batch]
+                    else:
+                        preds = tape.forward_values(X[batch])
                     batch_targets = [targets[i] for i in batch]
                     batch_loss = _mean_loss(loss_fn, preds, batch_targets)
                     diverged = None if math.isfinite(batch_loss.data) else batch_loss.data
@@ -343,6 +360,9 @@ def fit(
                     seen_preds[i] = _data(p, f"sample {i}")
                 objective = batch_loss + penalty(params) if penalty is not None else batch_loss
                 objective.backward()
+                if tape is not None:  # the loss's gradient per prediction, through the model
+                    tape.backward_values(preds)
+                    tape.accumulate_grads()
                 opt.step()
                 history.steps += 1
             history.loss.append(total / n)
