@@ -143,11 +143,21 @@ def _check_same_structure(first: _Trace, other: _Trace, k: int) -> None:
             where = "the outputs"
             if x[0] != "outputs":
                 where = f"node #{i} ({_describe(first.order[i])})"
+            hint = (
+                "do not turn data into constants"
+                if x[0] == y[0] == "const"
+                else "branch with ops (relu, max, abs) instead of a Python `if` on .data"
+            )
+            if x[0] == y[0] == "const":
+                hint += (
+                    " (softmax, log_softmax and logsumexp shift by the largest input, a "
+                    "constant taken from the data: end the model with a linear layer and "
+                    "use the loss 'softmax_cross_entropy', which fit computes per sample)"
+                )
             raise ValueError(
                 f"the graph depends on the data: traced on example 0 and example {k}, "
                 f"{where} differs ({x[:2]} vs {y[:2]}). A tape replays one graph for every "
-                "sample: branch with ops (relu, max, abs) instead of a Python `if` on .data, "
-                "and do not turn data into constants"
+                f"sample: {hint}"
             )
     if len(a) != len(b):
         raise ValueError(

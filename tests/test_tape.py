@@ -302,3 +302,32 @@ def test_fit_refuses_an_unknown_engine_and_a_model_with_dropout() -> None:
     dropped = nn.Sequential(nn.Dense(2, 8, "relu"), nn.Dropout(0.5, seed=0), nn.Dense(8, 1))
     with pytest.raises(ValueError, match="depends on the data"):
         microgrid.fit(dropped, X, y, loss="hinge", optimizer="sgd", lr=0.1, engine="tape")
+
+
+def test_softmax_inside_the_tape_is_refused_with_the_way_out() -> None:
+    layer = nn.Layer(2, 3, "softmax", seed=0)
+    with pytest.raises(ValueError, match="softmax_cross_entropy"):
+        compile(lambda x: layer(x)[0], layer.parameters(), ([0.1, 0.2],), ([2.0, -1.0],))
+
+
+def test_fit_with_the_tape_and_softmax_cross_entropy_on_logits() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 2))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0).astype(int)
+    finals = []
+    for engine in ("scalar", "tape"):
+        model = nn.MLP(2, [6, 3], activation="tanh", seed=3)
+        microgrid.fit(
+            model,
+            X,
+            y,
+            loss="softmax_cross_entropy",
+            optimizer="adam",
+            lr=0.01,
+            epochs=3,
+            batch_size=5,
+            seed=0,
+            engine=engine,
+        )
+        finals.append([p.data for p in model.parameters()])
+    assert _close(finals[1], finals[0])
