@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from strategies import MICROGRID_OPS, evaluate_entries, expression_dags
 
 import microgrid
 from microgrid import Value, losses, nn
 from microgrid.tape import compile
-from tests.strategies import MICROGRID_OPS, evaluate_entries, expression_dags
 
 REFERENCE = json.loads(
     (Path(__file__).parent / "reference" / "worked_example.json").read_text(encoding="utf-8")
