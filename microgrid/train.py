@@ -18,6 +18,7 @@ the first update: a refusal names the problem (empty data, NaN, lengths, widths)
 
 from __future__ import annotations
 
+import gc
 import math
 import numbers
 import sys
@@ -327,8 +328,16 @@ def fit(
 
         bar = tqdm(epoch_range, desc="fit", unit="epoch", file=sys.stderr, leave=True)
         epoch_range = bar
+    # The cyclic garbage collector is paused while fitting (graphs of Values hold no cycles, so
+    # its passes over every live node would find nothing) and restored in the finally below,
+    # even on an error; a young-generation pass after each epoch frees any cycles the user's
+    # own code makes.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         for epoch in epoch_range:
+            if epoch:
+                gc.collect(1)
             if schedule is not None and not isinstance(schedule, Schedule):
                 opt.lr = schedule(epoch)
             history.lr.append(opt.lr)
@@ -392,6 +401,8 @@ def fit(
                     history.stopped_early = epoch
                     break
     finally:
+        if gc_was_enabled:
+            gc.enable()
         if bar is not None:
             bar.close()
         _set_mode(model, was_training)
