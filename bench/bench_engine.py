@@ -3,7 +3,8 @@
 Workloads (each engine builds the same graph from the same numbers):
 
 - moons step: micrograd's demo, MLP 2-W-W-1 (relu, linear output) on 100 points, SVM hinge
-  loss + 1e-4 L2, backward, SGD update; hidden widths W = 16, 32, 64;
+  loss + 1e-4 L2, backward, SGD update; hidden widths W = 16, 32, 64; each scalar engine with
+  its own library's ``nn.MLP``, given the same weights;
 - deep chain: ``y = tanh(y * 0.5 + 0.1)``, 1,000 links from one leaf, built and backpropagated;
 - wide sum: ``sum(a_i * b_i)`` over 10^5 pairs of leaves made beforehand;
 - render: ``viz.draw`` of a 1,000-node graph to SVG, split into DOT building, Graphviz layout
@@ -44,11 +45,12 @@ from collections.abc import Callable  # noqa: E402
 import numpy as np  # noqa: E402
 
 import microgrid  # noqa: E402
-from microgrid import Value  # noqa: E402
+from microgrid import Value, nn  # noqa: E402
 
 try:
     import torch
     from micrograd.engine import Value as McValue
+    from micrograd.nn import MLP as McMLP
 except ImportError:  # pragma: no cover - the bench extra is missing
     sys.exit("needs micrograd==0.1.0 and torch: pip install -e '.[bench,torch]'")
 
@@ -97,56 +99,52 @@ def make_weights(width: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray
 
 
 # ------------------------------------------------------------------- scalar engines (both)
-class ScalarMLP:
-    """micrograd's MLP for either scalar engine: relu hidden layers, a linear output."""
+def library_mlp(V: type, weights: list[tuple[np.ndarray, np.ndarray]]) -> tuple[object, list]:
+    """Each library's own MLP 2-W-W-1 (relu hidden, linear output), given the same weights.
 
-    def __init__(self, V: type, weights: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        self.layers = [
-            [([V(float(w)) for w in row], V(float(b))) for row, b in zip(W, bs)]
-            for W, bs in weights
-        ]
-        self.params = [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
-
-    def __call__(self, x: list) -> object:
-        last = len(self.layers) - 1
-        for i, layer in enumerate(self.layers):
-            out = []
-            for ws, b in layer:
-                act = sum((wi * xi for wi, xi in zip(ws, x)), b)
-                out.append(act.relu() if i != last else act)
-            x = out
-        return x[0]
+    ``microgrid.nn.MLP`` for microgrid, ``micrograd.nn.MLP`` for micrograd: what a user of each
+    runs. Both list parameters neuron by neuron, a neuron's weights and then its bias.
+    """
+    width = len(weights[0][0])
+    if V is Value:
+        model = nn.MLP(2, [width, width, 1], activation="relu", seed=0)
+    else:
+        model = McMLP(2, [width, width, 1])
+    params = model.parameters()
+    numbers = [x for W, b in weights for row, bias in zip(W, b) for x in (*row, bias)]
+    for p, x in zip(params, numbers):
+        p.data = float(x)
+    return model, params
 
 
-def scalar_loss(model: ScalarMLP, V: type, X: np.ndarray, y: np.ndarray) -> object:
+def scalar_loss(model: object, params: list, V: type, X: np.ndarray, y: np.ndarray) -> object:
     """micrograd's demo loss: mean hinge over the points plus ALPHA times the sum of squares."""
     scores = [model([V(a), V(b)]) for a, b in X.tolist()]
     hinge = [(1 + -yi * si).relu() for yi, si in zip(y.tolist(), scores)]
     data_loss = sum(hinge) * (1.0 / len(hinge))
-    return data_loss + ALPHA * sum(p * p for p in model.params)
+    return data_loss + ALPHA * sum(p * p for p in params)
 
 
 def scalar_step(V: type, weights: list, X: np.ndarray, y: np.ndarray) -> tuple[Step, Callable]:
-    model = ScalarMLP(V, weights)
+    model, params = library_mlp(V, weights)
 
     def step() -> object:
-        for p in model.params:
+        for p in params:
             p.grad = 0.0
-        loss = scalar_loss(model, V, X, y)
+        loss = scalar_loss(model, params, V, X, y)
         loss.backward()
-        for p in model.params:
+        for p in params:
             p.data -= LR * p.grad
         return loss.data
 
-    return step, lambda: np.array([p.grad for p in model.params])
+    return step, lambda: np.array([p.grad for p in params])
 
 
 # --------------------------------------------------------------------------- the tape
 def tape_step(
     weights: list, X: np.ndarray, y: np.ndarray, sync: bool = False
 ) -> tuple[Step, Callable]:
-    model = ScalarMLP(Value, weights)
-    params = model.params
+    model, params = library_mlp(Value, weights)
 
     def per_sample(x: list, label: Value) -> Value:
         return (1 + -label * model(x)).relu() + ALPHA * sum(p * p for p in params)
@@ -429,10 +427,11 @@ def main(argv: list[str] | None = None) -> int:
 
     X, y = make_moons()
     weights = make_weights(16)
-    memory = {
-        name: bytes_per_node(lambda V=V: scalar_loss(ScalarMLP(V, weights), V, X, y), count_nodes)
-        for name, V in (("microgrid", Value), ("micrograd", McValue))
-    }
+    memory = {}
+    for name, V in (("microgrid", Value), ("micrograd", McValue)):
+        model, params = library_mlp(V, weights)
+        graph = lambda m=model, ps=params, V=V: scalar_loss(m, ps, V, X, y)  # noqa: E731
+        memory[name] = bytes_per_node(graph, count_nodes)
     mg, mc = memory["microgrid"], memory["micrograd"]
     print(
         f"\nmemory per node, moons graph (width 16): microgrid {mg:.0f} B, "

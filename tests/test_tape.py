@@ -331,3 +331,19 @@ def test_fit_with_the_tape_and_softmax_cross_entropy_on_logits() -> None:
         )
         finals.append([p.data for p in model.parameters()])
     assert _close(finals[1], finals[0])
+
+
+def test_the_traced_graph_can_be_drawn_explained_and_stepped(tmp_path) -> None:
+    import viz
+
+    model = nn.MLP(2, [2, 1], activation="sigmoid", seed=0)
+    tape = compile(lambda x: (model(x) - 0.5) ** 2, model.parameters(), ([0.05, 0.10],))
+    root, w = tape.outputs[0], model.parameters()[0]
+    root.backward()  # the traced sample's own graph, as with any Value
+    want = w.grad
+    assert abs(microgrid.explain(root, w).total - want) <= TOL
+    assert "digraph" in viz.draw(root).source
+    page = viz.stepper_for(root, tmp_path / "tape.html")
+    assert (tmp_path / "tape.html").stat().st_size > 0 and page
+    tape.forward(np.array([[0.05, 0.10]]))
+    assert abs(tape.backward(reduction="sum")[0] - want) <= TOL
