@@ -51,3 +51,23 @@ def test_backward_restores_the_garbage_collector_even_when_it_raises() -> None:
     with pytest.raises(TypeError):
         y.backward("not a number")  # type: ignore[arg-type]
     assert gc.isenabled()
+
+
+def test_a_forward_pass_pauses_the_collector_and_gives_it_back() -> None:
+    seen = []
+
+    def spy(x: Value) -> Value:
+        seen.append(gc.isenabled())
+        return x.tanh()
+
+    model = nn.MLP(2, [3, 1], activation=spy, seed=0)
+    model([0.5, -0.5])
+    assert seen and not any(seen) and gc.isenabled()
+
+    def broken(x: Value) -> Value:
+        raise RuntimeError("an activation that fails")
+
+    with pytest.raises(RuntimeError, match="activation that fails"):
+        nn.MLP(2, [3, 1], activation=broken, seed=0)([0.5, -0.5])
+    assert gc.isenabled()
+    assert microgrid._grad_mode.current_scope == ""  # the scope is given back too
