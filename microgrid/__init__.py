@@ -12,6 +12,7 @@ import importlib
 
 from microgrid._grad_mode import is_grad_enabled, no_grad, scope
 from microgrid._version import __version__
+from microgrid.anomaly import AnomalyError, detect_anomaly
 from microgrid.engine import Value, constant, maximum, minimum, topological_order
 from microgrid.explain import explain
 from microgrid.gradcheck import GradcheckResult, gradcheck, numerical_gradient
@@ -54,6 +55,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AnomalyError",
     "BackwardStep",
     "Contribution",
     "GradcheckResult",
@@ -64,6 +66,7 @@ __all__ = [
     "compile",
     "constant",
     "data",
+    "detect_anomaly",
     "evaluate",
     "explain",
     "fit",

@@ -96,7 +96,7 @@ class _Trace:
     """One call of ``fn`` on leaf Values: its inputs, outputs and graph in topological order."""
 
     def __init__(self, fn: Callable[..., Any], example: tuple, params: list[Value]) -> None:
-        if not _grad_mode.grad_enabled:
+        if not _grad_mode.is_grad_enabled():
             raise RuntimeError("compile needs grad recording on: call it outside no_grad()")
         self.args = [_leaves_for(arg, a) for a, arg in enumerate(example)]
         out = fn(*self.args)

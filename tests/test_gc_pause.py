@@ -70,4 +70,4 @@ def test_a_forward_pass_pauses_the_collector_and_gives_it_back() -> None:
     with pytest.raises(RuntimeError, match="activation that fails"):
         nn.MLP(2, [3, 1], activation=broken, seed=0)([0.5, -0.5])
     assert gc.isenabled()
-    assert microgrid._grad_mode.current_scope == ""  # the scope is given back too
+    assert microgrid._grad_mode.current_scope() == ""  # the scope is given back too
