@@ -3,8 +3,9 @@
 ``microgrid.tape`` replays a traced scalar graph on arrays, one column per sample. Each kernel
 here is the array form of one engine op, with the same formula, the same derivative and the
 same choice at kinks as ``microgrid.engine`` (relu'(0) = 0, abs'(0) = 0, ``max``/``min`` send a
-tie to the first operand, sqrt'(0) = +inf), so replaying a graph gives the scalar engine's
-numbers. ``tests/test_tape_ops.py`` checks every kernel against the engine op on the same
+tie to the first operand, sqrt'(0) = +inf) and the same NaN rules (relu, leaky_relu, abs,
+maximum and minimum pass a NaN on, never hide it), so replaying a graph gives the scalar
+engine's numbers. ``tests/test_tape_ops.py`` checks every kernel against the engine op on the same
 numbers, kinks included.
 
 A kernel takes the operand arrays (and the op's parameter, the exponent of ``x ** p`` or the
@@ -140,13 +141,13 @@ def sigmoid(x: Array, _: object = None) -> tuple:
 
 
 def relu(x: Array, _: object = None) -> tuple:
-    up = x > 0.0
-    return np.where(up, x, 0.0), up.astype(np.float64)
+    down = x <= 0.0  # NaN is neither up nor down: passed on as the engine does, never hidden
+    return np.where(down, 0.0, x), np.where(down, 0.0, np.where(x > 0.0, 1.0, x))
 
 
 def leaky_relu(x: Array, alpha: float) -> tuple:
     up = x > 0.0
-    return np.where(up, x, alpha * x), np.where(up, 1.0, alpha)
+    return np.where(up, x, alpha * x), np.where(up, 1.0, np.where(x <= 0.0, alpha, x))
 
 
 def elu(x: Array, alpha: float) -> tuple:
@@ -163,21 +164,29 @@ def softplus(x: Array, _: object = None) -> tuple:
 
 
 def sin(x: Array, _: object = None) -> tuple:
-    return np.sin(x), np.cos(x)
+    with np.errstate(invalid="ignore"):  # sin(+-inf) is NaN, as in the engine and PyTorch
+        return np.sin(x), np.cos(x)
 
 
 def cos(x: Array, _: object = None) -> tuple:
-    return np.cos(x), -np.sin(x)
+    with np.errstate(invalid="ignore"):
+        return np.cos(x), -np.sin(x)
+
+
+def _pick(a: Array, b: Array, take_a: Array) -> tuple:
+    """maximum/minimum: the chosen operand gets the gradient; a NaN operand gives NaN."""
+    nan = np.isnan(a) | np.isnan(b)
+    out = np.where(nan, math.nan, np.where(take_a, a, b))
+    local_a = np.where(nan, math.nan, np.where(take_a, 1.0, 0.0))
+    return out, local_a, np.where(nan, math.nan, 1.0 - local_a)
 
 
 def maximum(a: Array, b: Array, _: object = None) -> tuple:
-    take_a = np.broadcast_to(a >= b, np.broadcast_shapes(np.shape(a), np.shape(b)))
-    return np.where(take_a, a, b), take_a.astype(np.float64), (~take_a).astype(np.float64)
+    return _pick(a, b, a >= b)
 
 
 def minimum(a: Array, b: Array, _: object = None) -> tuple:
-    take_a = np.broadcast_to(a <= b, np.broadcast_shapes(np.shape(a), np.shape(b)))
-    return np.where(take_a, a, b), take_a.astype(np.float64), (~take_a).astype(np.float64)
+    return _pick(a, b, a <= b)
 
 
 #: Every computed op of the engine, by its table name, with its array kernel.

@@ -16,7 +16,7 @@ import pytest
 import microgrid
 from microgrid import Value, tape_ops
 
-POINTS = [-3.0, -1.0, -0.5, -1e-9, 0.0, 1e-9, 0.25, 0.5, 1.0, 2.0, 3.5]
+POINTS = [-3.0, -1.0, -0.5, -1e-9, 0.0, 1e-9, 0.25, 0.5, 1.0, 2.0, 3.5, math.nan]
 POSITIVE = [1e-6, 0.1, 0.5, 1.0, 2.0, 7.5]
 
 # op name -> (engine call on Values, the points to try, parameter)
@@ -32,8 +32,8 @@ UNARY = {
     "leaky_relu": (lambda x, p: x.leaky_relu(p), POINTS, 0.2),
     "elu": (lambda x, p: x.elu(p), POINTS, 0.7),
     "softplus": (lambda x, p: x.softplus(), [-800.0, *POINTS, 800.0], None),
-    "sin": (lambda x, p: x.sin(), POINTS, None),
-    "cos": (lambda x, p: x.cos(), POINTS, None),
+    "sin": (lambda x, p: x.sin(), [*POINTS, math.inf, -math.inf], None),
+    "cos": (lambda x, p: x.cos(), [*POINTS, math.inf, -math.inf], None),
     "pow": (lambda x, p: x**p, POINTS, 2.0),
 }
 BINARY = {
@@ -50,10 +50,13 @@ def _close(got: np.ndarray, want: list[float]) -> bool:
     want_arr = np.asarray(want, dtype=float)
     got = np.broadcast_to(np.asarray(got, dtype=float), want_arr.shape)
     same_inf = np.isinf(want_arr) == np.isinf(got)
-    finite = ~np.isinf(want_arr)
+    same_nan = np.isnan(want_arr) == np.isnan(got)  # a NaN must stay a NaN, never be hidden
+    finite = np.isfinite(want_arr)
+    infinite = np.isinf(want_arr)
     return bool(
         same_inf.all()
-        and np.all(got[~finite] == want_arr[~finite])
+        and same_nan.all()
+        and np.all(got[infinite] == want_arr[infinite])
         and np.allclose(got[finite], want_arr[finite], rtol=1e-14, atol=1e-300)
     )
 
