@@ -37,7 +37,7 @@ import gc
 import math
 import numbers
 from collections.abc import Iterable, Iterator
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from microgrid import _grad_mode as _mode
 from microgrid import ops
@@ -124,8 +124,11 @@ class Value:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
         self.grad = 0.0
-        self._a = self._b = None
-        self._da = self._db = 0.0
+        # Any: a Value, a tuple of Values (with _MANY in _b), or None; see the module docstring
+        self._a: Any = None
+        self._b: Any = None
+        self._da: Any = 0.0
+        self._db: Any = 0.0
         self.op: Op = ops.lookup(op)
         if children or local_grads:
             edges = _checked_edges(children, local_grads, self.op)

@@ -55,19 +55,19 @@ def _op_key(node: Value) -> tuple[str, float | None]:
     return op, None
 
 
-def _leaves_for(arg: object, a: int) -> Value | list[Value]:
+def _leaves_for(arg: Any, a: int) -> Value | list[Value]:
     """The leaf Values standing for one argument of one sample (a number or a vector)."""
     stem = _ARG_NAMES[a] if a < len(_ARG_NAMES) else f"arg{a}_"
     if isinstance(arg, Value):
         raise TypeError(f"example argument {a} is a Value: give numbers, the tape makes leaves")
     if np.ndim(arg) == 0:
         return Value(float(arg), label=stem)
-    if np.ndim(arg) != 1 or len(arg) == 0:  # type: ignore[arg-type]
+    if np.ndim(arg) != 1 or len(arg) == 0:
         raise ValueError(
             f"example argument {a} must be a number or a non-empty list of numbers, "
             f"got shape {np.shape(arg)}"
         )
-    return [Value(float(v), label=f"{stem}{i}") for i, v in enumerate(arg)]  # type: ignore[union-attr]
+    return [Value(float(v), label=f"{stem}{i}") for i, v in enumerate(arg)]
 
 
 def _post_order(roots: Sequence[Value]) -> list[Value]:
@@ -191,7 +191,8 @@ class _Rows:
         if self.unique:
             target[self.sel] += contrib
         else:
-            np.add.at(target, self.sel, np.broadcast_to(contrib, (self.n, target.shape[1])))
+            rows = np.asarray(self.sel)  # duplicate rows: each occurrence adds its share
+            np.add.at(target, rows, np.broadcast_to(contrib, (self.n, target.shape[1])))
 
 
 class _Group:
@@ -214,7 +215,7 @@ class _Elementwise(_Group):
         self.name, self.param = name, param
         self.kernel = KERNELS[name]
         self.operands, self.out = operands, out
-        self.locals: tuple = ()
+        self.locals: list = []
 
     def forward(self, bufs: list[np.ndarray]) -> None:
         args = [bufs[r.buf][r.sel] for r in self.operands]
@@ -418,15 +419,15 @@ class Tape:
                 plan[i] = ("ew", [index[c] for c in order[i].children])
                 continue
             terms: list[tuple[int, float]] = []
-            stack = [(i, 1.0)]
+            stack: list[tuple[int, float]] = [(i, 1.0)]
             while stack:
-                j, c = stack.pop()
+                j, sign = stack.pop()
                 if j == i or absorbed(j):
-                    a, b = (index[ch] for ch in order[j].children)
-                    stack.append((b, c if names[j] == "+" else -c))
-                    stack.append((a, c))
+                    left, right = (index[ch] for ch in order[j].children)
+                    stack.append((right, sign if names[j] == "+" else -sign))
+                    stack.append((left, sign))
                 else:
-                    terms.append((j, c))
+                    terms.append((j, sign))
             products = [fused_product(j, c) for j, c in terms]
             rest = [t for t, p in zip(terms, products) if p is None]
             found = [p for p in products if p is not None]
