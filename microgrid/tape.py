@@ -40,6 +40,14 @@ from microgrid.tape_ops import KERNELS, PARAMETRISED, DomainError
 __all__ = ["Tape", "compile", "compile_model"]
 
 U, V = 0, 1  # the two buffers: uniform (n x 1) and per-sample (n x batch)
+
+
+def _quiet() -> np.errstate:
+    """numpy warns where Python floats are silent (1e300 * 1e300 is inf in both); the engine's
+    anomaly mode, not a warning, is how microgrid finds where a NaN or inf came from."""
+    return np.errstate(over="ignore", invalid="ignore", under="ignore")
+
+
 _ARG_NAMES = "xyz"
 
 
@@ -575,14 +583,16 @@ class Tape:
         if columns:
             v[1 : 1 + len(self.inputs)] = columns[0] if len(columns) == 1 else np.vstack(columns)
         bufs = [u, v]
-        for group in self._groups:
-            try:
-                group.forward(bufs)
-            except DomainError as exc:
-                node = self.nodes[group.nodes[exc.value_index[0] if exc.value_index else 0]]
-                raise exc.kind(
-                    f"tape forward, sample {exc.sample}: {exc.message} (node {_describe(node)})"
-                ) from None
+        with _quiet():  # overflow to inf and inf - inf = NaN are silent, as in the engine
+            for group in self._groups:
+                try:
+                    group.forward(bufs)
+                except DomainError as exc:
+                    row = exc.value_index[0] if exc.value_index else 0
+                    node = self.nodes[group.nodes[row]]
+                    raise exc.kind(
+                        f"tape forward, sample {exc.sample}: {exc.message} (node {_describe(node)})"
+                    ) from None
         self._bufs, self._batch_size = bufs, batch
         out = np.empty((batch, len(self._out_rows)))
         for k, (buf, r) in enumerate(self._out_rows):
@@ -618,8 +628,9 @@ class Tape:
         self._gv.fill(0.0)
         for k, (buf, r) in enumerate(self._out_rows):
             grads[buf][r] += g[:, k] if buf == V else g[:, k].sum()
-        for group in reversed(self._groups):
-            group.backward(bufs, grads)
+        with _quiet():
+            for group in reversed(self._groups):
+                group.backward(bufs, grads)
         self._grads = grads
         self.grad = grads[U][1 : 1 + len(self.params), 0].copy()
         return self.grad
