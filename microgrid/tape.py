@@ -352,6 +352,7 @@ class Tape:
     """A traced graph compiled for arrays. Make one with ``microgrid.compile``.
 
     Attributes:
+        fn: the function that was traced.
         params: the parameters, in the order of ``backward``'s gradient array.
         inputs: the leaf Values standing for ``fn``'s arguments in the traced graph.
         outputs: the traced graph's outputs (one sample: draw, explain or step through them).
@@ -449,7 +450,6 @@ class Tape:
         for i in range(n):
             if internal[i]:
                 plan.pop(i, None)  # a neuron's products were planned before their sum was seen
-        self._internal = internal
 
         # Levels, then groups of nodes that can run as one numpy call.
         level = [0] * n
