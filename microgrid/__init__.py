@@ -27,7 +27,6 @@ min = minimum
 # first use: they bring numpy, which the engine, the CLI's --help and gradcheck do not need.
 _SUBMODULES = (
     "data",
-    "tape",
     "functional",
     "losses",
     "metrics",
@@ -35,8 +34,11 @@ _SUBMODULES = (
     "optim",
     "regularization",
     "schedules",
+    "tape",
 )
 _FROM_TRAIN = ("evaluate", "fit", "predict")
+# microgrid.compile (like torch.compile) is left out of __all__, as max and min are, so that
+# ``from microgrid import *`` does not shadow the builtin compile().
 _FROM_TAPE = ("Tape", "compile")
 
 
@@ -63,7 +65,6 @@ __all__ = [
     "Value",
     "__version__",
     "backward_steps",
-    "compile",
     "constant",
     "data",
     "detect_anomaly",

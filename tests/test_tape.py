@@ -347,3 +347,10 @@ def test_the_traced_graph_can_be_drawn_explained_and_stepped(tmp_path) -> None:
     assert (tmp_path / "tape.html").stat().st_size > 0 and page
     tape.forward(np.array([[0.05, 0.10]]))
     assert abs(tape.backward(reduction="sum")[0] - want) <= TOL
+
+
+def test_compile_is_public_but_does_not_shadow_the_builtin() -> None:
+    import microgrid.tape
+
+    assert microgrid.compile is microgrid.tape.compile and microgrid.Tape is microgrid.tape.Tape
+    assert "compile" not in microgrid.__all__  # from microgrid import * keeps builtins.compile
