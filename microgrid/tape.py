@@ -15,8 +15,8 @@ it builds, and turns it into a short program over arrays with one column per sam
 averaged (``"mean"``), by the same rule as the engine: each edge adds local_grad * upstream.
 The steps themselves (and the two buffers every node's values live in) are in
 ``microgrid.tape_steps``. Each op's value and local derivative on arrays come from
-``microgrid.tape_ops``, which mirrors
-the engine op for op; the results equal the scalar engine's to rounding (tests check 1e-12).
+``microgrid.tape_ops``, which mirrors the engine op for op; the results equal the scalar
+engine's to rounding (tests check 1e-12).
 
 Parameters, constants and everything computed from them alone are *uniform* (one column,
 broadcast over the batch); their gradients are summed over the batch. Ops that branch on data
