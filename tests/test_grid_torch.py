@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from microgrid import Value, grid
+from microgrid import Value, grid, nn
 from microgrid import functional as F
 
 torch = pytest.importorskip(
@@ -180,3 +180,24 @@ def test_gradient_clipping_matches_torch():
     clip_grad_value(params, 1.5)
     torch.nn.utils.clip_grad_value_(tensors, 1.5)
     np.testing.assert_allclose([p.grad for p in params], [float(t.grad) for t in tensors], atol=0)
+
+
+@pytest.mark.parametrize("image", [True, False])
+def test_batch_norm_module_running_statistics_match_torch_over_several_steps(image):
+    rng = np.random.default_rng(8)
+    ours = nn.BatchNorm(3, momentum=0.2)
+    theirs = (torch.nn.BatchNorm2d if image else torch.nn.BatchNorm1d)(3, momentum=0.2).double()
+    shape = (4, 3, 2, 2) if image else (5, 3)
+    for step in range(4):
+        x = rng.normal(loc=step, scale=1 + step, size=shape)
+        out = ours(grid.from_numpy(x))
+        t_out = theirs(torch.tensor(x))
+        np.testing.assert_allclose(grid.data(out), t_out.detach().numpy(), atol=TOL, rtol=0)
+        np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), atol=TOL)
+        np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), atol=TOL)
+    ours.eval()
+    theirs.eval()
+    x = rng.normal(size=shape)
+    np.testing.assert_allclose(
+        grid.data(ours(grid.from_numpy(x))), theirs(torch.tensor(x)).detach().numpy(), atol=TOL
+    )
