@@ -117,7 +117,7 @@ class Conv2d(_GridModule):
         self._tag("", self.name)
 
     def _own_parameters(self) -> list[tuple[str, Value]]:
-        named = []
+        named: list[tuple[str, Value]] = []
         for o, kernel in enumerate(self.weight):
             for c, taps in enumerate(kernel):
                 for a, row in enumerate(taps):

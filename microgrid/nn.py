@@ -47,7 +47,7 @@ import math
 import numbers
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from microgrid import _grad_mode
 from microgrid.engine import Value, _as_float
@@ -717,6 +717,22 @@ class MLP(Module):
 
 # The layers on grids (Conv2d, pooling, Flatten/Unflatten, the norms, Maxout) live in
 # ``microgrid.grid_layers``, which builds on this module; they are re-exported here on first use.
+if TYPE_CHECKING:
+    from microgrid.grid_layers import (  # noqa: F401 - re-exported
+        AvgPool2d,
+        BatchNorm,
+        Conv2d,
+        Flatten,
+        GlobalAvgPool2d,
+        GroupNorm,
+        InstanceNorm,
+        LayerNorm,
+        Maxout,
+        MaxPool2d,
+        StochasticPool2d,
+        Unflatten,
+    )
+
 _GRID_LAYERS = (
     "AvgPool2d",
     "BatchNorm",
