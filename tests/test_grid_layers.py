@@ -146,3 +146,21 @@ def test_a_small_cnn_in_sequential_trains_with_fit():
     assert model.state_dict() != before
     assert history.loss[-1] < history.loss[0]
     assert predict(model, X).shape == (12,)
+
+
+def test_norm_modules_take_one_sample_and_batch_norm_explains_why_not_in_training():
+    sample = [0.5, -1.0, 2.0, 0.0]
+    out = nn.LayerNorm(4)(sample)
+    z = (np.array(sample) - np.mean(sample)) / np.sqrt(np.var(sample) + 1e-5)
+    np.testing.assert_allclose([v.data for v in out], z, atol=1e-12)
+    image = np.random.default_rng(0).normal(size=(2, 2, 2)).tolist()
+    assert grid.shape(nn.InstanceNorm(2)(image)) == (2, 2, 2)
+    bn = nn.BatchNorm(4)
+    with pytest.raises(ValueError, match="fit passes samples one at a time"):
+        bn(sample)
+    bn.eval()
+    np.testing.assert_allclose(  # running stats start at mean 0, variance 1
+        [v.data for v in bn(sample)], np.array(sample) / np.sqrt(1 + 1e-5), atol=1e-12
+    )
+    with pytest.raises(ValueError, match=r"LayerNorm\(3\) got an input with 4 channels"):
+        nn.LayerNorm(3, affine=False)(sample)
