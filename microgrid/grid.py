@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -68,6 +68,25 @@ def shape(g: Any, what: str = "grid") -> tuple[int, ...]:
             raise ValueError(f"{what} has an empty list at depth {len(dims)}")
         dims.append(len(node))
         node = node[0]
+    # The fast pass only checks; the slow one, run on failure, finds the place to name.
+    level: list[Any] = [g]
+    for size in dims:
+        below: list[Any] = []
+        for item in level:
+            if not _is_nest(item) or len(item) != size:
+                _explain_ragged(g, dims, what)
+            below.extend(item)
+        level = below
+    for leaf in level:
+        if leaf.__class__ is not Value and (
+            _is_nest(leaf) or isinstance(leaf, bool) or not isinstance(leaf, numbers.Real)
+        ):
+            _explain_ragged(g, dims, what)
+    return tuple(dims)
+
+
+def _explain_ragged(g: Any, dims: list[int], what: str) -> NoReturn:
+    """Raise the error for the first ragged place or bad leaf of ``g``, named by its index."""
     level: list[tuple[tuple[int, ...], Any]] = [((), g)]
     for depth, size in enumerate(dims):
         below: list[tuple[tuple[int, ...], Any]] = []
@@ -87,17 +106,16 @@ def shape(g: Any, what: str = "grid") -> tuple[int, ...]:
             below.extend(((*index, k), child) for k, child in enumerate(item))
         level = below
     for index, leaf in level:
+        where = ",".join(map(str, index))
         if _is_nest(leaf):  # deeper than the first entry's nesting
-            where = ",".join(map(str, index))
             raise ValueError(f"{what} is ragged: {what}[{where}] is a list, expected a Value")
         if not isinstance(leaf, Value) and (
             isinstance(leaf, bool) or not isinstance(leaf, numbers.Real)
         ):
-            where = ",".join(map(str, index))
             raise TypeError(
                 f"{what}[{where}] must be a Value or a real number, got {_describe(leaf)}"
             )
-    return tuple(dims)
+    raise AssertionError(f"{what}: the fast shape check failed but no fault was found")
 
 
 def as_grid(g: Any, depths: tuple[int, ...], what: str = "input") -> tuple[Grid, tuple[int, ...]]:
