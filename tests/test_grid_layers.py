@@ -164,3 +164,14 @@ def test_norm_modules_take_one_sample_and_batch_norm_explains_why_not_in_trainin
     )
     with pytest.raises(ValueError, match=r"LayerNorm\(3\) got an input with 4 channels"):
         nn.LayerNorm(3, affine=False)(sample)
+
+
+def test_sequential_hands_a_batch_of_images_to_its_first_grid_layer():
+    conv = nn.Conv2d(1, 2, 2, seed=0)
+    model = nn.Sequential(conv, nn.GlobalAvgPool2d())
+    x = np.random.default_rng(1).normal(size=(3, 1, 3, 3))
+    out = model(grid.from_numpy(x))
+    assert grid.shape(out) == (3, 2)
+    maps = np_conv(x, grid.data(conv.weight), grid.data(conv.bias))
+    np.testing.assert_allclose(grid.data(out), maps.mean(axis=(2, 3)), atol=1e-12)
+    assert grid.flat(out)[0].scope == "sequential.layer1"
