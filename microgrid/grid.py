@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from microgrid.engine import Value, _as_float, _const
+from microgrid.engine import Value, as_float, constant
 
 __all__ = [
     "apply",
@@ -164,7 +164,7 @@ def pair(name: str, value: object, minimum: int = 1) -> tuple[int, int]:
 
 def _values(g: Any, depth: int, what: str) -> Grid:
     if depth == 1:
-        return [v if isinstance(v, Value) else _const(_as_float(v, what)) for v in g]
+        return [v if isinstance(v, Value) else constant(as_float(v, what)) for v in g]
     return [_values(item, depth - 1, what) for item in g]
 
 
@@ -212,7 +212,7 @@ def flat(g: Any) -> list[Value]:
 
 def _read(g: Any, attribute: str) -> np.ndarray:
     dims = shape(g)
-    values = [v if isinstance(v, Value) else _const(v) for v in _leaves(g)]
+    values = [v if isinstance(v, Value) else constant(v) for v in _leaves(g)]
     return np.array([getattr(v, attribute) for v in values], dtype=np.float64).reshape(dims)
 
 
@@ -232,7 +232,7 @@ def apply(fn: Callable[[Value], Value], g: Any) -> Grid:
 
     def walk(node: Any, depth: int) -> Any:
         if depth == len(dims):
-            return fn(node if isinstance(node, Value) else _const(node))
+            return fn(node if isinstance(node, Value) else constant(node))
         return [walk(item, depth + 1) for item in node]
 
     return walk(g, 0)

@@ -31,7 +31,7 @@ import numpy as np
 from microgrid import grid
 from microgrid._checks import finite_real
 from microgrid.convolution import conv2d
-from microgrid.engine import Value, _as_float
+from microgrid.engine import Value, as_float
 from microgrid.grid import Grid, pair, unbatch
 from microgrid.init import Rng, Scheme, draw, get_scheme, make_rng
 from microgrid.maxout import maxout
@@ -284,7 +284,7 @@ class Unflatten(_GridModule):
                 values.append(v)
             else:
                 where = _index(k // (h * w), (k // w) % h, k % w)
-                values.append(Value(_as_float(v, f"Unflatten input {k}"), label=f"x{where}"))
+                values.append(Value(as_float(v, f"Unflatten input {k}"), label=f"x{where}"))
         return [
             [values[(ci * h + i) * w : (ci * h + i + 1) * w] for i in range(h)] for ci in range(c)
         ]

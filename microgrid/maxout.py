@@ -19,8 +19,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 
-from microgrid.engine import Value
-from microgrid.engine import max as _max
+from microgrid.engine import Value, maximum
 from microgrid.functional import Scalar, as_values
 
 __all__ = ["maxout"]
@@ -39,6 +38,6 @@ def maxout(z: Sequence[Scalar], pieces: int) -> list[Value]:
     for start in range(0, len(values), pieces):
         best = values[start]
         for v in values[start + 1 : start + pieces]:
-            best = _max(best, v)
+            best = maximum(best, v)
         out.append(best)
     return out

@@ -29,8 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from microgrid.engine import Value
-from microgrid.engine import max as _max
+from microgrid.engine import Value, maximum
 from microgrid.functional import value_sum
 from microgrid.grid import Grid, as_images, pair, unbatch
 from microgrid.init import Rng, make_rng
@@ -89,7 +88,7 @@ def _pool(x: Any, kernel_size: Any, stride: Any, reduce: Window, who: str) -> Gr
 def _window_max(window: list[Value]) -> Value:
     best = window[0]
     for v in window[1:]:
-        best = _max(best, v)  # a tie keeps ``best``: the first position wins
+        best = maximum(best, v)  # a tie keeps ``best``: the first position wins
     return best
 
 
