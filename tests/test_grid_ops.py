@@ -373,3 +373,17 @@ def test_maxout_forward_and_gradients(nout, pieces, seed):
 def test_maxout_refuses_a_width_that_does_not_split():
     with pytest.raises(ValueError, match="5 inputs do not split into groups of 2"):
         F.maxout([1.0, 2.0, 3.0, 4.0, 5.0], 2)
+
+
+def test_each_pooling_window_is_one_node_whose_edges_carry_the_routing():
+    x = grid.from_numpy(np.array([[[[1.0, 5.0, 0.5, 0.5], [3.0, 2.0, 0.5, 0.5]]]]))
+    top_left = [x[0][0][0][0], x[0][0][0][1], x[0][0][1][0], x[0][0][1][1]]
+    m = F.max_pool2d(x, 2)[0][0][0][0]
+    assert m.op == "max_pool" and list(m.children) == top_left
+    assert m.local_grads == (0.0, 1.0, 0.0, 0.0)
+    ties = F.max_pool2d(x, 2)[0][0][0][1]  # four equal values: the first position wins
+    assert ties.local_grads == (1.0, 0.0, 0.0, 0.0)
+    a = F.avg_pool2d(x, 2)[0][0][0][0]
+    assert a.op == "avg_pool" and a.local_grads == (0.25,) * 4 and a.data == 11.0 / 4
+    (z,) = F.maxout([0.5, 2.0, 1.0], 3)
+    assert z.op == "maxout" and z.local_grads == (0.0, 1.0, 0.0) and z.data == 2.0
