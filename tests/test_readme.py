@@ -49,3 +49,6 @@ def test_the_readme_grid_example_routes_gradients_as_its_comments_say(tmp_path, 
     # the shared top-left tap of the kernel touched img[0..1][0..1] = 0, 1, 3, 4
     assert ns["k"][0][0][0][0].grad == 0 + 1 + 3 + 4
     assert "Value(label='k[0,0,0,0]', data=1.0000, grad=8.0000)" in printed
+    assert (tmp_path / "pooling.svg").read_bytes().lstrip().startswith(b"<?xml")
+    assert ns["biggest"].local_grads == (0.0, 1.0, 0.0, 0.0)
+    assert ns["mean"].local_grads == (0.25,) * 4
