@@ -1,6 +1,6 @@
 """A small convolutional network learns to tell horizontal bars from vertical bars on 6x6 images.
 
-Run it:  python demos/cnn.py            (10 to 25 seconds on 2 cores: every pixel is a Value)
+Run it:  python demos/cnn.py            (about 5 seconds on 2 cores: every pixel is a Value)
          python demos/cnn.py --quick    (fewer images and epochs, to see it work)
 
 Seed 003 and seed 000 Q9 ask what a convolution buys over a dense layer: *weight sharing* (one
