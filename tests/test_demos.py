@@ -223,9 +223,9 @@ def test_cnn_quick_learns_bars_and_draws_kernels_and_graph(tmp_path):
     result = load("cnn").main(["--quick", "--out", str(tmp_path)])
     assert_png(tmp_path / "kernels.png")
     assert_png(tmp_path / "graph.png")
-    assert len(result["loss"]) == 6
-    assert result["loss"][-1] < 0.6 * result["loss"][0]
-    assert result["test_accuracy"] >= 0.65  # well above chance (0.5) after 6 short epochs
+    assert len(result["loss"]) == 4
+    assert result["loss"][-1] < 0.5 * result["loss"][0]
+    assert result["test_accuracy"] >= 0.9  # chance is 0.5; 100 images it never saw
     assert result["graph_nodes"] < 40  # each layer of the CNN is one box
 
 
