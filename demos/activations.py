@@ -34,12 +34,7 @@ from collections.abc import Callable
 import numpy as np
 from _plotting import out_dir, plt, save
 
-from microgrid import Value
-
-try:
-    from microgrid import maximum
-except ImportError:  # before the engine's rename of max -> maximum
-    from microgrid import max as maximum
+from microgrid import Value, maximum
 
 LEAKY_ALPHA = 0.1
 #: Maxout's two linear pieces (w, b): max(1.0 x + 0.0, -0.5 x - 0.5)
