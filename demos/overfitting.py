@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="output folder (default demos/out/overfitting/)")
     parser.add_argument("--points", type=int, default=12, help="training samples (default 12)")
+    parser.add_argument("--val-points", type=int, default=30, help="validation samples")
     parser.add_argument("--width", type=int, default=16, help="neurons per hidden layer")
     parser.add_argument("--epochs", type=int, default=300, help="epochs (default 300)")
     parser.add_argument("--lr", type=float, default=0.005, help="Adam learning rate")
@@ -79,12 +80,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="smaller net, fewer epochs (tests)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.width, args.epochs, args.patience = 10, 150, 40
+        args.width, args.val_points, args.epochs, args.patience = 8, 20, 120, 40
     out = out_dir("overfitting", args.out)
 
     rng = np.random.default_rng(args.seed)
     x_train, y_train = make_data(args.points, rng)
-    x_val, y_val = make_data(30, rng, spread=True)
+    x_val, y_val = make_data(args.val_points, rng, spread=True)
 
     settings = {
         "plain": {"dropout": 0.0},
