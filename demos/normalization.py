@@ -180,10 +180,15 @@ def main(argv: list[str] | None = None) -> dict:
         for form, run in forms.items():
             label = "standardised" if problem == "scaling" else "mean-centred"
             name = "raw" if form == "raw" else label
-            steps = run["steps"] if run["steps"] is not None else f">{args.max_steps}"
+            steps = run["steps"]
+            count = (
+                f">{args.max_steps} steps"
+                if steps is None
+                else f"{steps} step" + "s" * (steps != 1)
+            )
             print(
                 f"  {name:>13}: curvature ratio {run['condition']:8.1f}, lr {run['lr']:.4f}, "
-                f"{steps} steps"
+                f"{count}"
             )
         raw, norm = forms["raw"]["steps"], forms["normalised"]["steps"]
         if raw is not None and norm:
