@@ -1,13 +1,13 @@
 """Overfitting and three remedies: dropout, L2 and early stopping (seed 004 Q2, seed 001 Q8).
 
-Run it:  python demos/overfitting.py          (about half a minute)
+Run it:  python demos/overfitting.py          (about 15 seconds)
          python demos/overfitting.py --quick  (smaller net, fewer epochs, for tests)
 
 The seeds: a network that keeps improving on its training data eventually gets *worse* on new
 data (过拟合: "网络学习了过多的样本细节"). The set-up makes that easy to see: a dozen noisy
-samples of y = sin(x) + noise (noise std 0.3), a tanh MLP 1-16-16-1 with some 300 weights (far
-more than the data can pin down), Adam on the full batch, and a separate validation set drawn the
-same way. The best any model can do on the validation set is about the noise variance, 0.09.
+samples of y = sin(x) + noise (noise std 0.3), a tanh MLP 1-12-12-1 with 168 weights (far more
+than a dozen samples can pin down), Adam on the full batch, and a separate validation set drawn
+the same way. The best any model can do on the validation set is about the noise variance, 0.09.
 
 Four runs from the same initial weights:
 
@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", help="output folder (default demos/out/overfitting/)")
     parser.add_argument("--points", type=int, default=12, help="training samples (default 12)")
     parser.add_argument("--val-points", type=int, default=30, help="validation samples")
-    parser.add_argument("--width", type=int, default=16, help="neurons per hidden layer")
-    parser.add_argument("--epochs", type=int, default=300, help="epochs (default 300)")
+    parser.add_argument("--width", type=int, default=12, help="neurons per hidden layer")
+    parser.add_argument("--epochs", type=int, default=250, help="epochs (default 250)")
     parser.add_argument("--lr", type=float, default=0.005, help="Adam learning rate")
     parser.add_argument("--alpha", type=float, default=0.03, help="L2 strength alpha")
     parser.add_argument("--dropout", type=float, default=0.1, help="dropout probability p")
