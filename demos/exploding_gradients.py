@@ -72,21 +72,29 @@ def chain_gradients(depth: int, w: float, x: float = 1.0, y: float = 1.0) -> dic
 # ------------------------------------------------------------------ part 2: training, clipped
 
 
+# Gradient clipping. microgrid.optim gains clip_grad_norm / clip_grad_value (the `layers` work);
+# once they are on main, these two functions give way to one line:
+#     from microgrid.optim import clip_grad_norm, clip_grad_value
+
+
 def clip_grad_norm(params: list[Value], max_norm: float) -> float:
     """Scale all grads by max_norm / |g| when the norm |g| exceeds max_norm; return |g| before."""
-    norm = math.sqrt(math.fsum(p.grad**2 for p in params))
+    norm = grad_norm(params)
     if norm > max_norm:
         for p in params:
             p.grad *= max_norm / norm
     return norm
 
 
-def clip_grad_value(params: list[Value], clip: float) -> float:
-    """Clamp every grad to [-clip, clip]; return the norm |g| before clipping."""
-    norm = math.sqrt(math.fsum(p.grad**2 for p in params))
+def clip_grad_value(params: list[Value], clip: float) -> None:
+    """Clamp every grad to [-clip, clip], each on its own."""
     for p in params:
         p.grad = min(clip, max(-clip, p.grad))
-    return norm
+
+
+def grad_norm(params: list[Value]) -> float:
+    """|g| = sqrt(sum of grad^2) over all the parameters."""
+    return math.sqrt(math.fsum(p.grad**2 for p in params))
 
 
 def large_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> float:
@@ -117,14 +125,12 @@ def train(X: np.ndarray, y: np.ndarray, steps: int, lr: float, clip: str | None,
         opt.zero_grad()
         loss = losses.mse([model([x]) for x in X], y.tolist())  # forward pass
         loss.backward()  # backward pass
+        norms.append(grad_norm(params))  # before clipping
         if clip == "norm":
-            norm = clip_grad_norm(params, c)
+            clip_grad_norm(params, c)
         elif clip == "value":
-            norm = clip_grad_value(params, c)
-        else:
-            norm = math.sqrt(math.fsum(p.grad**2 for p in params))
+            clip_grad_value(params, c)
         loss_curve.append(loss.data)
-        norms.append(norm)
         opt.step()
     final = losses.mse([model([x]) for x in X], y.tolist()).data
     return {"loss": loss_curve, "norm": norms, "final": final, "alive": alive_fraction(model, X)}

@@ -381,10 +381,12 @@ def test_clip_helpers():
     params = [Value(0.0) for _ in range(3)]
     for p, g in zip(params, (3.0, -4.0, 12.0)):
         p.grad = g
+    # rtol 1e-6: torch (and microgrid.optim) divide by |g| + 1e-6
     assert demo.clip_grad_norm(params, 1.0) == pytest.approx(13.0)
-    np.testing.assert_allclose([p.grad for p in params], np.array([3, -4, 12]) / 13, rtol=1e-15)
-    assert demo.clip_grad_norm(params, 5.0) == pytest.approx(1.0)  # under the limit: unchanged
-    np.testing.assert_allclose([p.grad for p in params], np.array([3, -4, 12]) / 13, rtol=1e-15)
+    np.testing.assert_allclose([p.grad for p in params], np.array([3, -4, 12]) / 13, rtol=1e-6)
+    assert demo.grad_norm(params) == pytest.approx(1.0, rel=1e-6)
+    demo.clip_grad_norm(params, 5.0)  # under the limit: unchanged
+    np.testing.assert_allclose([p.grad for p in params], np.array([3, -4, 12]) / 13, rtol=1e-6)
     for p, g in zip(params, (3.0, -4.0, 0.5)):
         p.grad = g
     demo.clip_grad_value(params, 1.0)
