@@ -22,6 +22,7 @@ ever moves.)
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
 import numpy as np
 from _plotting import decision_boundary, out_dir, plt, save
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> dict:
         ax.legend(fontsize=8, loc="best")
         decision_boundary(
             axes[1, col],
-            lambda points, m=run["model"]: predict(m, points),
+            partial(predict, run["model"]),
             X,
             y,
             threshold=0.5,
