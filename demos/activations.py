@@ -32,6 +32,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+from _args import positive_int
 from _plotting import out_dir, plt, save
 
 from microgrid import Value, maximum
@@ -145,14 +146,14 @@ def main(argv: list[str] | None = None) -> dict:
     """Draw the gallery, print the table of properties; return derivatives and checks."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="output folder (default demos/out/activations/)")
-    parser.add_argument("--points", type=int, default=400, help="grid points on [-5, 5]")
+    parser.add_argument("--points", type=positive_int, default=400, help="grid points on [-5, 5]")
     parser.add_argument("--quick", action="store_true", help="a coarser grid (tests)")
     args = parser.parse_args(argv)
     if args.quick:
         args.points = 80
     out = out_dir("activations", args.out)
     # an even count never puts a grid point on the kinks at 0 and -1/3, where f' is one-sided
-    grid = np.linspace(-5.0, 5.0, 2 * (args.points // 2))
+    grid = np.linspace(-5.0, 5.0, 2 * max(1, args.points // 2))
 
     curves, gaps, measured = {}, {}, {}
     for name, f in ACTIVATIONS.items():

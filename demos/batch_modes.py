@@ -28,6 +28,7 @@ import argparse
 import math
 
 import numpy as np
+from _args import positive_float, positive_int
 from _plotting import out_dir, plt, save
 
 from microgrid import Value, fit, losses, nn, optim
@@ -71,10 +72,12 @@ def main(argv: list[str] | None = None) -> dict:
     """Run the three modes, print updates and losses, draw the curves; return the numbers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="output folder (default demos/out/batch_modes/)")
-    parser.add_argument("--points", type=int, default=64, help="samples n (default 64)")
-    parser.add_argument("--batch", type=int, default=8, help="mini-batch size k (default 8)")
-    parser.add_argument("--epochs", type=int, default=12, help="epochs (default 12)")
-    parser.add_argument("--lr", type=float, default=0.05, help="learning rate, all modes")
+    parser.add_argument("--points", type=positive_int, default=64, help="samples n (default 64)")
+    parser.add_argument(
+        "--batch", type=positive_int, default=8, help="mini-batch size k (default 8)"
+    )
+    parser.add_argument("--epochs", type=positive_int, default=12, help="epochs (default 12)")
+    parser.add_argument("--lr", type=positive_float, default=0.05, help="learning rate, all modes")
     parser.add_argument("--seed", type=int, default=0, help="seed for data and shuffling")
     parser.add_argument("--quick", action="store_true", help="fewer samples and epochs (tests)")
     args = parser.parse_args(argv)

@@ -33,6 +33,7 @@ import argparse
 import math
 
 import numpy as np
+from _args import positive_float, positive_int
 from _plotting import out_dir, plt, save
 
 from microgrid import Value, losses, nn, no_grad, optim
@@ -140,11 +141,17 @@ def main(argv: list[str] | None = None) -> dict:
     """Part 1 (the chain) and part 2 (training with and without clipping); print, draw, return."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="output folder (default demos/out/exploding_gradients/)")
-    parser.add_argument("--depth", type=int, default=12, help="neurons in the chain (part 1)")
-    parser.add_argument("--steps", type=int, default=200, help="SGD steps (part 2)")
-    parser.add_argument("--points", type=int, default=16, help="samples of sin(x) (part 2)")
-    parser.add_argument("--lr", type=float, default=0.01, help="SGD learning rate (part 2)")
-    parser.add_argument("--clip", type=float, default=1.0, help="max norm / max value")
+    parser.add_argument(
+        "--depth", type=positive_int, default=12, help="neurons in the chain (part 1)"
+    )
+    parser.add_argument("--steps", type=positive_int, default=200, help="SGD steps (part 2)")
+    parser.add_argument(
+        "--points", type=positive_int, default=16, help="samples of sin(x) (part 2)"
+    )
+    parser.add_argument(
+        "--lr", type=positive_float, default=0.01, help="SGD learning rate (part 2)"
+    )
+    parser.add_argument("--clip", type=positive_float, default=1.0, help="max norm / max value")
     parser.add_argument("--quick", action="store_true", help="shorter chain, fewer steps (tests)")
     args = parser.parse_args(argv)
     if args.quick:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _args import positive_int
 from _plotting import out_dir, plt, save
 
 from microgrid import Value, evaluate, fit, nn, optim, predict
@@ -68,8 +69,12 @@ def main(argv: list[str] | None = None) -> dict:
     """Collapse a linear MLP, check it, train linear vs tanh; print and draw; return numbers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="output folder (default demos/out/linear_collapse/)")
-    parser.add_argument("--points", type=int, default=40, help="training points (default 40)")
-    parser.add_argument("--epochs", type=int, default=150, help="training epochs (default 150)")
+    parser.add_argument(
+        "--points", type=positive_int, default=40, help="training points (default 40)"
+    )
+    parser.add_argument(
+        "--epochs", type=positive_int, default=150, help="training epochs (default 150)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for data and weights")
     parser.add_argument("--quick", action="store_true", help="fewer points and epochs (tests)")
     args = parser.parse_args(argv)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _args import positive_float, positive_int
 from _plotting import out_dir, plt, save
 
 from microgrid import Value, losses, optim
@@ -117,15 +118,23 @@ def main(argv: list[str] | None = None) -> dict:
     """Four gradient descents (scaling, centring; raw, normalised); print steps; draw."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="output folder (default demos/out/normalization/)")
-    parser.add_argument("--points", type=int, default=40, help="samples (default 40)")
-    parser.add_argument("--scale", type=float, default=10.0, help="spread of x2 (default 10)")
+    parser.add_argument("--points", type=positive_int, default=40, help="samples (default 40)")
+    parser.add_argument(
+        "--scale", type=positive_float, default=10.0, help="spread of x2 (default 10)"
+    )
     parser.add_argument("--offset", type=float, default=5.0, help="mean of x (default 5)")
-    parser.add_argument("--max-steps", type=int, default=3000, help="give up after this many")
+    parser.add_argument(
+        "--max-steps", type=positive_int, default=3000, help="give up after this many"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for the data")
     parser.add_argument("--quick", action="store_true", help="fewer samples, milder scales")
     args = parser.parse_args(argv)
     if args.quick:
         args.points, args.scale, args.offset = 16, 5.0, 3.0
+    if args.points < 3:
+        parser.error(
+            f"--points must be at least 3 (two weights need more samples), got {args.points}"
+        )
     out = out_dir("normalization", args.out)
     rng = np.random.default_rng(args.seed)
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _args import positive_float, positive_int, probability
 from _plotting import out_dir, plt, save
 
 from microgrid import evaluate, fit, nn, optim, predict
@@ -68,14 +69,16 @@ def main(argv: list[str] | None = None) -> dict:
     """Train the four runs, print the losses, draw the curves; return the numbers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="output folder (default demos/out/overfitting/)")
-    parser.add_argument("--points", type=int, default=12, help="training samples (default 12)")
-    parser.add_argument("--val-points", type=int, default=30, help="validation samples")
-    parser.add_argument("--width", type=int, default=12, help="neurons per hidden layer")
-    parser.add_argument("--epochs", type=int, default=250, help="epochs (default 250)")
-    parser.add_argument("--lr", type=float, default=0.005, help="Adam learning rate")
-    parser.add_argument("--alpha", type=float, default=0.03, help="L2 strength alpha")
-    parser.add_argument("--dropout", type=float, default=0.1, help="dropout probability p")
-    parser.add_argument("--patience", type=int, default=30, help="early-stopping patience")
+    parser.add_argument(
+        "--points", type=positive_int, default=12, help="training samples (default 12)"
+    )
+    parser.add_argument("--val-points", type=positive_int, default=30, help="validation samples")
+    parser.add_argument("--width", type=positive_int, default=12, help="neurons per hidden layer")
+    parser.add_argument("--epochs", type=positive_int, default=250, help="epochs (default 250)")
+    parser.add_argument("--lr", type=positive_float, default=0.005, help="Adam learning rate")
+    parser.add_argument("--alpha", type=positive_float, default=0.03, help="L2 strength alpha")
+    parser.add_argument("--dropout", type=probability, default=0.1, help="dropout probability p")
+    parser.add_argument("--patience", type=positive_int, default=30, help="early-stopping patience")
     parser.add_argument("--seed", type=int, default=0, help="seed for data and weights")
     parser.add_argument("--quick", action="store_true", help="smaller net, fewer epochs (tests)")
     args = parser.parse_args(argv)

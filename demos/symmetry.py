@@ -25,6 +25,7 @@ import argparse
 from functools import partial
 
 import numpy as np
+from _args import positive_float, positive_int
 from _plotting import decision_boundary, out_dir, plt, save
 
 from microgrid import losses, nn, optim, predict
@@ -63,9 +64,9 @@ def main(argv: list[str] | None = None) -> dict:
     """Train from zeros and from random weights, print the spread, draw; return the numbers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="output folder (default demos/out/symmetry/)")
-    parser.add_argument("--points", type=int, default=40, help="XOR points (default 40)")
-    parser.add_argument("--steps", type=int, default=300, help="Adam steps (default 300)")
-    parser.add_argument("--lr", type=float, default=0.05, help="Adam learning rate")
+    parser.add_argument("--points", type=positive_int, default=40, help="XOR points (default 40)")
+    parser.add_argument("--steps", type=positive_int, default=300, help="Adam steps (default 300)")
+    parser.add_argument("--lr", type=positive_float, default=0.05, help="Adam learning rate")
     parser.add_argument("--seed", type=int, default=0, help="seed for data and weights")
     parser.add_argument("--quick", action="store_true", help="fewer points and steps (tests)")
     args = parser.parse_args(argv)

@@ -525,6 +525,30 @@ def test_demo_help_and_docstring(name, capsys):
     assert "--out" in usage and "--quick" in usage
 
 
+NEW_DEMOS = NAMES[5:]
+
+
+@pytest.mark.parametrize("name", NEW_DEMOS)
+@pytest.mark.parametrize("bad", ["0", "-3", "two"])
+def test_demo_refuses_a_bad_count(name, bad, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        load(name).main(["--points", bad])
+    assert exit_info.value.code == 2
+    assert f"argument --points: must be a positive integer, got '{bad}'" in capsys.readouterr().err
+
+
+def test_demo_refuses_bad_rates(capsys):
+    with pytest.raises(SystemExit):
+        load("overfitting").main(["--dropout", "1.0"])
+    assert "--dropout: must be a number in [0, 1), got '1.0'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        load("exploding_gradients").main(["--lr", "nan"])
+    assert "--lr: must be a positive number, got 'nan'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        load("normalization").main(["--points", "2"])
+    assert "--points must be at least 3" in capsys.readouterr().err
+
+
 def test_demo_runs_as_a_script(tmp_path):
     # the way a learner runs it: python demos/<name>.py (its folder is then on sys.path)
     script = DEMOS / "vanishing_gradients.py"
