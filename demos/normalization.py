@@ -14,8 +14,8 @@ gradient from the engine's backward pass:
   L(w) = mean((w1 x1 + w2 x2 - y)^2) has curvature 2 mean(x^2) along each weight, so 100 times
   more along w2 than along w1. A step size safe for w2 crawls along w1. ``StandardScaler``
   (z-score, x' = (x - mu) / sigma) gives both the same spread: the bowl is round.
-* centring: y = w x + b with x around 5 (spread 1). Now w and b are coupled (moving w shifts
-  every prediction by about 5 w, which b must undo), the contours are long diagonal ellipses.
+* centring: y = w x + b with x around 5 (spread 1). Now w and b are coupled (changing w by d shifts
+  every prediction by about 5 d, which b must undo), the contours are long diagonal ellipses.
   Subtracting the mean (x - mu, keeping the spread) decouples them.
 
 Each run gets the best fixed step size for its own bowl, lr = 2 / (lambda_max + lambda_min),

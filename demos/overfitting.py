@@ -17,8 +17,9 @@ Four runs from the same initial weights:
   thinned network, so no unit can rely on one other; the training loss stays higher (it is
   measured with dropout on) and the curve is pulled less towards each sample. On a net this
   small the effect is weak (the table says how weak): dropout pays off in wide networks;
-* L2 (``l2_penalty``, the seed's J + alpha/2 |w|^2): every step also shrinks each weight by
-  (1 - lr alpha); the weights stay smaller and the curve smoother;
+* L2 (``l2_penalty``, the seed's J + alpha/2 |w|^2 over every parameter): each gradient gets
+  alpha w added, a pull towards 0 (with plain SGD exactly the seed's (1 - lr alpha) w shrink;
+  Adam rescales it); the weights stay smaller and the curve smoother;
 * early stopping (``fit(..., early_stopping=patience, restore_best=True)``): the plain run,
   stopped once the validation loss has not improved for ``patience`` epochs, with the weights
   of its best epoch put back.

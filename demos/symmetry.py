@@ -15,8 +15,10 @@ After every step the demo measures how far apart the four hidden neurons are: th
 difference between any neuron's (w0, w1, b, outgoing weight) and neuron 0's. From zeros it is
 exactly 0.0 at every step (the neurons do move, in lockstep); from random weights they differ
 and specialise, and only then is XOR solved. (With tanh the all-zero start is even worse: the
-hidden outputs are tanh(0) = 0, the outgoing weights get no gradient and nothing but the biases
-ever moves.)
+hidden outputs are tanh(0) = 0, so the outgoing weights get no gradient, so the hidden weights
+get none either; only the output bias could move, and on balanced XOR even its gradient
+mean(out - y) is 0 (up to rounding): the network stays at 0.5 everywhere; see it with
+``--activation tanh``.)
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--points", type=positive_int, default=40, help="XOR points (default 40)")
     parser.add_argument("--steps", type=positive_int, default=300, help="Adam steps (default 300)")
     parser.add_argument("--lr", type=positive_float, default=0.05, help="Adam learning rate")
+    parser.add_argument(
+        "--activation", choices=["sigmoid", "tanh"], default="sigmoid", help="hidden layer"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for data and weights")
     parser.add_argument("--quick", action="store_true", help="fewer points and steps (tests)")
     args = parser.parse_args(argv)
@@ -78,14 +83,17 @@ def main(argv: list[str] | None = None) -> dict:
     runs = {}
     for name, init in (("all-zero init", "zeros"), ("random init", "xavier_uniform")):
         model = nn.MLP(
-            2, [4, 1], activation="sigmoid", output_activation="sigmoid", init=init, seed=1
+            2, [4, 1], activation=args.activation, output_activation="sigmoid", init=init, seed=1
         )
         run = train(model, X, y, args.steps, args.lr)
         run["accuracy"] = accuracy(predict(model, X).tolist(), y.tolist(), threshold=0.5)
         run["model"] = model
         runs[name] = run
 
-    print(f"MLP 2-4-1 (sigmoid) on XOR, {args.points} points, {args.steps} Adam steps\n")
+    print(
+        f"MLP 2-4-1 ({args.activation} hidden layer) on XOR, {args.points} points, "
+        f"{args.steps} Adam steps\n"
+    )
     for name, run in runs.items():
         moved = float(np.abs(run["rows"][-1] - run["rows"][0]).max())
         print(f"{name}:")
@@ -136,7 +144,10 @@ def main(argv: list[str] | None = None) -> dict:
             f"{name}: {run['accuracy']:.0%} of XOR right\n(shaded: where the output > 0.5)"
         )
         axes[1, col].legend(fontsize=8, loc="upper right", framealpha=0.9)
-    fig.suptitle("Symmetry: identical starting weights stay identical; random ones break the tie")
+    fig.suptitle(
+        f"Symmetry in an MLP 2-4-1 ({args.activation} hidden layer): identical starting weights "
+        "stay identical; random ones break the tie"
+    )
     fig.tight_layout()
     save(fig, out / "symmetry.png")
 

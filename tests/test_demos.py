@@ -337,6 +337,17 @@ def _symmetry_data(model):
     return make_xor(20, seed=0)
 
 
+def test_tanh_zero_init_never_moves(tmp_path):
+    r = load("symmetry").main(["--quick", "--activation", "tanh", "--out", str(tmp_path)])
+    zero = r["all-zero init"]
+    assert not zero["rows"].any()  # hidden weights, biases and outgoing weights: 0.0 throughout
+    # balanced XOR: the output bias's gradient mean(0.5 - y) is 0 up to rounding; output 0.5
+    assert abs(r["models"]["all-zero init"].layers[1].neurons[0].b.data) < 1e-3
+    assert zero["loss"][-1] == pytest.approx(math.log(2), rel=1e-6)
+    assert r["random init"]["accuracy"] > zero["accuracy"]
+    assert_png(tmp_path / "symmetry.png")
+
+
 def test_random_init_neurons_diverge_and_solve_xor(symmetry_run):
     rand = symmetry_run["random init"]
     assert min(rand["spread"]) > 0.1
