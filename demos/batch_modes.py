@@ -99,17 +99,26 @@ def main(argv: list[str] | None = None) -> dict:
     for name, k in sizes.items():
         model = nn.Neuron(1, activation="linear")
         history = fit(
-            model, x, y, loss="mse", optimizer="sgd", lr=args.lr, epochs=args.epochs,
-            batch_size=None if k == args.points else k, seed=args.seed,
-        )  # fmt: skip
+            model,
+            x,
+            y,
+            loss="mse",
+            optimizer="sgd",
+            lr=args.lr,
+            epochs=args.epochs,
+            batch_size=None if k == args.points else k,
+            seed=args.seed,
+        )
         fit_steps[name] = history.steps
 
     print(
         f"y = w x + b on {args.points} noisy points, lr {args.lr}, {args.epochs} epochs; "
         f"least-squares minimum MSE {best:.4f}\n"
     )
-    print(f"{'mode':>11}  {'batch':>5}  {'updates/epoch':>13}  {'fit steps':>9}  "
-          f"{'MSE after 1 epoch':>17}  {'final MSE':>9}  {'updates that hurt':>17}")  # fmt: skip
+    print(
+        f"{'mode':>11}  {'batch':>5}  {'updates/epoch':>13}  {'fit steps':>9}  "
+        f"{'MSE after 1 epoch':>17}  {'final MSE':>9}  {'updates that hurt':>17}"
+    )
     worse = {}
     for name, run in runs.items():
         worse[name] = float(np.mean(np.diff(run["loss"]) > 0.0))
@@ -125,8 +134,13 @@ def main(argv: list[str] | None = None) -> dict:
     for name, run in runs.items():
         updates = np.arange(len(run["loss"]))
         axes[0].plot(updates, run["loss"], color=COLORS[name], lw=1.8, label=name)
-        axes[1].plot(updates / run["updates_per_epoch"], run["loss"], color=COLORS[name],
-                     lw=1.4 if name == "stochastic" else 2, label=name)  # fmt: skip
+        axes[1].plot(
+            updates / run["updates_per_epoch"],
+            run["loss"],
+            color=COLORS[name],
+            lw=1.4 if name == "stochastic" else 2,
+            label=name,
+        )
     axes[0].set_xscale("symlog", linthresh=1)
     axes[0].set_xlabel("updates (log scale)")
     axes[0].set_title("Per update: the full batch makes the most of each step")
@@ -144,8 +158,16 @@ def main(argv: list[str] | None = None) -> dict:
     ax.contour(W, B, L, levels=best + np.geomspace(0.01, 6, 10), colors="#aaaaaa", linewidths=0.8)
     for name, run in runs.items():
         p = run["path"]
-        ax.plot(p[:, 0], p[:, 1], "-", color=COLORS[name], lw=1.6 if name != "stochastic" else 0.8,
-                marker="." if name == "full batch" else None, ms=7, label=name)  # fmt: skip
+        ax.plot(
+            p[:, 0],
+            p[:, 1],
+            "-",
+            color=COLORS[name],
+            lw=1.6 if name != "stochastic" else 0.8,
+            marker="." if name == "full batch" else None,
+            ms=7,
+            label=name,
+        )
     ax.plot(0, 0, "ko", ms=6, label="start")
     ax.plot(w_best, b_best, "*", color="black", ms=13, label="least-squares minimum")
     ax.set_xlabel("w (slope)")
