@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.quick:
         args.points = 80
     out = out_dir("activations", args.out)
-    # an even count never puts a grid point on the kinks at 0 and -1/3, where f' is one-sided
+    # an even count keeps the grid off the kink at 0 (ReLU and friends), where f' is one-sided
     grid = np.linspace(-5.0, 5.0, 2 * max(1, args.points // 2))
 
     curves, gaps, measured = {}, {}, {}
