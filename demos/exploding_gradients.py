@@ -23,8 +23,12 @@ shoots up by orders of magnitude, and the weights land where most ReLUs never fi
 network ends up no better than a constant (the loss of predicting the mean, var(y)). Clipping
 rescales the gradient before each step, so the same learning rate walks downhill instead:
 
-* by norm: g <- g * max_norm / |g| when |g| > max_norm (the direction is kept);
-* by value: each component clamped to [-c, c] (the direction can turn).
+* by norm (``optim.clip_grad_norm``): g <- g * max_norm / |g| when |g| > max_norm (the
+  direction is kept);
+* by value (``optim.clip_grad_value``): each component clamped to [-c, c] (the direction can
+  turn).
+
+Both go between ``loss.backward()`` and ``opt.step()``.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from _args import positive_float, positive_int
 from _plotting import out_dir, plt, save
 
 from microgrid import Value, losses, nn, no_grad, optim
+from microgrid.optim import clip_grad_norm, clip_grad_value
 
 CHAIN_WEIGHTS = {1.0: "#1f77b4", 4.0: "#7f7f7f", 8.0: "#d62728"}
 RUN_COLORS = {"no clipping": "#d62728", "clip by norm": "#1f77b4", "clip by value": "#2ca02c"}
@@ -71,26 +76,6 @@ def chain_gradients(depth: int, w: float, x: float = 1.0, y: float = 1.0) -> dic
 
 
 # ------------------------------------------------------------------ part 2: training, clipped
-
-
-# Gradient clipping. microgrid.optim gains clip_grad_norm / clip_grad_value (the `layers` work);
-# once they are on main, these two functions give way to one line:
-#     from microgrid.optim import clip_grad_norm, clip_grad_value
-
-
-def clip_grad_norm(params: list[Value], max_norm: float) -> float:
-    """Scale all grads by max_norm / |g| when the norm |g| exceeds max_norm; return |g| before."""
-    norm = grad_norm(params)
-    if norm > max_norm:
-        for p in params:
-            p.grad *= max_norm / norm
-    return norm
-
-
-def clip_grad_value(params: list[Value], clip: float) -> None:
-    """Clamp every grad to [-clip, clip], each on its own."""
-    for p in params:
-        p.grad = min(clip, max(-clip, p.grad))
 
 
 def grad_norm(params: list[Value]) -> float:
