@@ -1,0 +1,64 @@
+"""The seeds' derivations as walkthroughs, by name: what ``microgrid walkthrough NAME`` runs.
+
+Each walkthrough is a module with ``walkthrough(write, *, lang, digits)``, which writes the
+derivation (symbols first, then numbers, every number from the engine), and
+``write_pictures(out_dir, *, lang)``, which writes its graphs and a stepper page. ``backprop``,
+the seed's worked example, is the default and lives in ``microgrid.app.walkthrough`` (it has
+options of its own: training steps, the blog's variant).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+DEFAULT = "backprop"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One walkthrough: its name, where it lives, which seed it derives, one line about it."""
+
+    name: str
+    module: str
+    seed: str
+    summary: str
+    summary_zh: str
+
+    def load(self) -> ModuleType:
+        """The module with ``walkthrough()`` and ``write_pictures()`` (imported on first use)."""
+        return importlib.import_module(self.module)
+
+
+_PACKAGE = "microgrid.app.walkthroughs"
+
+WALKTHROUGHS: dict[str, Entry] = {
+    e.name: e
+    for e in (
+        Entry(
+            "backprop",
+            "microgrid.app.walkthrough",
+            "seed 000",
+            "the worked example: a 2-2-2 sigmoid network, dE_total/dw5 and dE_total/dw1",
+            "例题: 2-2-2 sigmoid 网络, dE_total/dw5 和 dE_total/dw1",
+        ),
+        Entry(
+            "neuron",
+            f"{_PACKAGE}.neuron",
+            "seed 004 eq. 15-20",
+            "one sigmoid neuron, its forward and backward pass by hand",
+            "单个 sigmoid 神经元, 手算正向与反向传播",
+        ),
+    )
+}
+
+
+def get(name: str) -> Entry:
+    """The walkthrough called ``name``; a KeyError listing the names otherwise."""
+    try:
+        return WALKTHROUGHS[name]
+    except KeyError:
+        raise KeyError(
+            f"no walkthrough named {name!r}: choose one of {', '.join(WALKTHROUGHS)}"
+        ) from None
