@@ -122,8 +122,9 @@ TEXT = {
         "check": "以上每个数字都由自动求导引擎 (microgrid.Value) 计算得出。",
         "blog_rule": "按博客的算法 (--blog): 隐藏层的梯度用更新后的 w5..w8, dE_total/dout_h1 = "
         "dE_total/dnet_o1 * w5_new + dE_total/dnet_o2 * w7_new",
-        "blog_note": "笔记引用的博客报告这一步之后 E_total = {blog}; 引擎算出 {ours}。\n  差别是真实的: "
-        "博客计算隐藏层梯度时用的是已经更新过的 w5..w8,\n  而链式法则用的是正向传播时的权重。"
+        "blog_note": "笔记引用的博客报告这一步之后 E_total = {blog}; 引擎算出 {ours}。\n  "
+        "差别是真实的: 博客计算隐藏层梯度时用的是已经更新过的 w5..w8,\n  "
+        "而链式法则用的是正向传播时的权重。"
         "加 --blog 可重现博客的数字。",
         "blog_same": "博客报告 {blog}",
         "blog_final": "博客报告 E_total = {e}, out_o1 = {o1}, out_o2 = {o2}",
@@ -322,8 +323,8 @@ def _update(
     if blog:
         p.line(f"  ({t['blog_same'].format(blog=BLOG['E_after_1_step'])})")
     elif lr == LEARNING_RATE and not update_biases:
-        for text in t["blog_note"].format(blog=BLOG["E_after_1_step"], ours=p.num(after)).split(
-            "\n"
+        for text in (
+            t["blog_note"].format(blog=BLOG["E_after_1_step"], ours=p.num(after)).split("\n")
         ):
             p.line(f"  {text.strip()}")
 

@@ -101,7 +101,8 @@ def _check(args: argparse.Namespace) -> str | None:
     """The problem with the arguments, or None; fills in the backprop defaults."""
     given = [f"--{k.replace('_', '-')}" for k in BACKPROP_ONLY if getattr(args, k) is not None]
     if args.name != "backprop" and given:
-        return f"{' and '.join(given)} only apply to the backprop walkthrough, not {args.name!r}"
+        verb = "applies" if len(given) == 1 else "apply"
+        return f"{' and '.join(given)} {verb} only to the backprop walkthrough, not {args.name!r}"
     for key, default in BACKPROP_ONLY.items():
         if getattr(args, key) is None:
             setattr(args, key, default)

@@ -66,9 +66,7 @@ TEXT = {
 }
 
 
-def build(
-    weights: dict[str, float] | None = None, bias: float = BIAS
-) -> dict[str, Value]:
+def build(weights: dict[str, float] | None = None, bias: float = BIAS) -> dict[str, Value]:
     """The neuron's graph, every node named as in the seed: x1, x2, w1, w2, b, z, a, y, L."""
     v = {name: Value(x, label=name) for name, x in INPUTS.items()}
     v.update({name: Value(x, label=name) for name, x in (weights or WEIGHTS).items()})
@@ -98,7 +96,7 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
             (t["bias"], "  ", f"b = {BIAS:g}"),
             (t["target"], "  ", f"y = {TARGET:g}"),
             (t["loss"], "  ", "L = 1/2 (y - a)^2"),
-            (t["lr"], "  ", f"\u03b7 = {LEARNING_RATE:g}"),
+            (t["lr"], "  ", f"η = {LEARNING_RATE:g}"),
         ]
     )
 
@@ -106,32 +104,32 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
     p.equations(
         [
             ("z", "w1 x1 + w2 x2 + b", v["z"].data),
-            ("a", "\u03c3(z) = 1 / (1 + e^(-z))", v["a"].data),
+            ("a", "σ(z) = 1 / (1 + e^(-z))", v["a"].data),
             ("L", "1/2 (y - a)^2", L.data),
         ]
     )
 
     p.heading(t["backward"])
-    p.line("    \u2202L/\u2202w = \u2202L/\u2202a \u00b7 \u2202a/\u2202z \u00b7 \u2202z/\u2202w")
-    p.line("    \u2202L/\u2202b = \u2202L/\u2202a \u00b7 \u2202a/\u2202z \u00b7 \u2202z/\u2202b")
+    p.line("    ∂L/∂w = ∂L/∂a · ∂a/∂z · ∂z/∂w")
+    p.line("    ∂L/∂b = ∂L/∂a · ∂a/∂z · ∂z/∂b")
     p.line(f"  {t['factors']}")
     d_a = explain(L, v["a"]).total
     d_z = explain(v["a"], v["z"]).total
     local = {name: explain(v["z"], v[name]).total for name in ("w1", "w2", "b")}
     p.equations(
         [
-            ("\u2202L/\u2202a", "-(y - a)", d_a),
-            ("\u2202a/\u2202z", "\u03c3(z) (1 - \u03c3(z)) = a (1 - a)", d_z),
-            ("\u2202z/\u2202w1", "x1", local["w1"]),
-            ("\u2202z/\u2202w2", "x2", local["w2"]),
-            ("\u2202z/\u2202b", "1", local["b"]),
+            ("∂L/∂a", "-(y - a)", d_a),
+            ("∂a/∂z", "σ(z) (1 - σ(z)) = a (1 - a)", d_z),
+            ("∂z/∂w1", "x1", local["w1"]),
+            ("∂z/∂w2", "x2", local["w2"]),
+            ("∂z/∂b", "1", local["b"]),
         ]
     )
     p.line(f"  {t['products']}")
     p.equations(
         (
-            f"\u2202L/\u2202{name}",
-            " \u00b7 ".join(p.term(x) for x in (d_a, d_z, local[name])),
+            f"∂L/∂{name}",
+            " · ".join(p.term(x) for x in (d_a, d_z, local[name])),
             d_a * d_z * local[name],
         )
         for name in ("w1", "w2", "b")
@@ -140,14 +138,14 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
     p.line(f"  {t['engine']}: {grads}")
 
     p.heading(t["update"])
-    p.line("    w \u2190 w - \u03b7 \u0394w,   b \u2190 b - \u03b7 \u0394b   (\u0394w = \u2202L/\u2202w)")
+    p.line("    w ← w - η Δw,   b ← b - η Δb   (Δw = ∂L/∂w)")
     params = [v["w1"], v["w2"], v["b"]]
     before = {q.label: (q.data, q.grad) for q in params}
     SGD(params, lr=LEARNING_RATE).step()
     p.equations(
         (
-            f"{q.label} \u2190 {q.label} - \u03b7 \u2202L/\u2202{q.label}",
-            f"{p.num(before[q.label][0])} - {LEARNING_RATE:g} \u00b7 {p.term(before[q.label][1])}",
+            f"{q.label} ← {q.label} - η ∂L/∂{q.label}",
+            f"{p.num(before[q.label][0])} - {LEARNING_RATE:g} · {p.term(before[q.label][1])}",
             q.data,
         )
         for q in params

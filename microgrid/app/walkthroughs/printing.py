@@ -86,9 +86,7 @@ class Printer:
             ]
             self.write((indent + "".join(cells)).rstrip())
 
-    def equations(
-        self, rows: Iterable[tuple[str, str, float | str]], indent: str = "    "
-    ) -> None:
+    def equations(self, rows: Iterable[tuple[str, str, float | str]], indent: str = "    ") -> None:
         """``symbol = formula = number`` lines, aligned; a formula of "" is left out."""
         cells = []
         for symbol, formula, value in rows:
