@@ -50,6 +50,13 @@ WALKTHROUGHS: dict[str, Entry] = {
             "one sigmoid neuron, its forward and backward pass by hand",
             "单个 sigmoid 神经元, 手算正向与反向传播",
         ),
+        Entry(
+            "chain",
+            f"{_PACKAGE}.chain",
+            "seed 004 eq. 8-9",
+            "dL/db1 along a chain of sigmoid neurons: why it vanishes or explodes",
+            "一串 sigmoid 神经元上的 dL/db1: 为什么梯度消失或爆炸",
+        ),
     )
 }
 

@@ -86,6 +86,23 @@ class Printer:
             ]
             self.write((indent + "".join(cells)).rstrip())
 
+    def table(
+        self, header: Sequence[str], rows: Iterable[Sequence[float | str]], indent: str = "    "
+    ) -> None:
+        """A table: a header row, then rows whose numbers are right-aligned under it."""
+        cells = [list(header)] + [
+            [c if isinstance(c, str) else self.num(c) for c in row] for row in rows
+        ]
+        widths = [max(display_width(r[c]) for r in cells) for c in range(len(header))]
+        for r in cells:
+            padded = [
+                cell + " " * (w - display_width(cell))
+                if c == 0
+                else " " * (w - display_width(cell)) + cell
+                for c, (cell, w) in enumerate(zip(r, widths))
+            ]
+            self.write((indent + "  ".join(padded)).rstrip())
+
     def equations(self, rows: Iterable[tuple[str, str, float | str]], indent: str = "    ") -> None:
         """``symbol = formula = number`` lines, aligned; a formula of "" is left out."""
         cells = []
