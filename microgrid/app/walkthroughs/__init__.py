@@ -57,6 +57,13 @@ WALKTHROUGHS: dict[str, Entry] = {
             "dL/db1 along a chain of sigmoid neurons: why it vanishes or explodes",
             "一串 sigmoid 神经元上的 dL/db1: 为什么梯度消失或爆炸",
         ),
+        Entry(
+            "l2",
+            f"{_PACKAGE}.l2",
+            "seed 004 eq. 5-7",
+            "the L2 penalty, and why one gradient step is the (1 - ηα) shrink of the weight",
+            "L2 正则项, 以及为什么一步梯度下降就是把权重乘以 (1 - ηα)",
+        ),
     )
 }
 
