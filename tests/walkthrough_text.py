@@ -30,8 +30,8 @@ def lines_starting(text: str, lhs: str) -> list[str]:
 
 
 def value_of(text: str, lhs: str, k: int = 0) -> float:
-    """The number ending the ``k``-th line that starts with ``lhs =``."""
-    found = lines_starting(text, lhs)
+    """The number ending the ``k``-th line that starts with ``lhs =`` and has a number."""
+    found = [line for line in lines_starting(text, lhs) if numbers(line)]
     assert len(found) > k, f"no line {k} for {lhs!r} in the output"
     return numbers(found[k])[-1]
 
