@@ -22,6 +22,7 @@ from microgrid.graph import BackwardStep, Contribution, backward_steps, topologi
 _SUBMODULES = (
     "data",
     "functional",
+    "grid",
     "losses",
     "metrics",
     "nn",
@@ -56,6 +57,7 @@ __all__ = [
     "explain",
     "fit",
     "functional",
+    "grid",
     "losses",
     "metrics",
     "nn",

@@ -631,7 +631,11 @@ class Sequential(Module):
         nin = self.nin
         if nin is None:  # only width-free modules (Dropout): take the input as it comes
             nin = len(x) if hasattr(x, "__len__") else 1
-        out: Any = _as_inputs(x, nin, f"Sequential '{_grad_mode.current_scope}'")
+        out: Any
+        if getattr(self.modules[0], "takes_grid", False):
+            out = x  # a grid layer (Conv2d, Unflatten, ...) checks its own input
+        else:
+            out = _as_inputs(x, nin, f"Sequential '{_grad_mode.current_scope}'")
         for m in self.modules:
             out = m(out)
             if isinstance(out, Value):
@@ -709,3 +713,33 @@ class MLP(Module):
             f"MLP({self.nin}, {self.nouts}, activation={self.activation_name!r}, "
             f"output_activation={self.output_activation_name!r})"
         )
+
+
+# The layers on grids (Conv2d, pooling, Flatten/Unflatten, the norms, Maxout) live in
+# ``microgrid.grid_layers``, which builds on this module; they are re-exported here on first use.
+_GRID_LAYERS = (
+    "AvgPool2d",
+    "BatchNorm",
+    "Conv2d",
+    "Flatten",
+    "GlobalAvgPool2d",
+    "GroupNorm",
+    "InstanceNorm",
+    "LayerNorm",
+    "MaxPool2d",
+    "Maxout",
+    "StochasticPool2d",
+    "Unflatten",
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _GRID_LAYERS:
+        from microgrid import grid_layers
+
+        return getattr(grid_layers, name)
+    raise AttributeError(f"module 'microgrid.nn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_GRID_LAYERS))

@@ -1,0 +1,44 @@
+"""Maxout (seed 003's activation list): each output is the largest of k linear pieces.
+
+A maxout unit computes k affine functions of its input and keeps the largest::
+
+    h_j(x) = max_{i = 1..k} z_{j,i},    z_{j,i} = w_{j,i} . x + b_{j,i}
+
+so it learns its own piecewise-linear, convex activation (ReLU is the special case
+max(w.x + b, 0)). It never saturates, but has k times the parameters of a plain unit. In the
+backward pass the gradient goes to the winning piece only, as in max pooling (the first piece
+on a tie).
+
+``maxout(z, pieces)`` takes the pre-activations of a layer of ``nout * pieces`` linear units,
+grouped by output (z_{0,1..k}, then z_{1,1..k}, ...), and returns the ``nout`` maxima; the module
+``nn.Maxout(nin, nout, pieces)`` owns the linear layer.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+from microgrid.engine import Value
+from microgrid.engine import max as _max
+from microgrid.functional import Scalar, as_values
+
+__all__ = ["maxout"]
+
+
+def maxout(z: Sequence[Scalar], pieces: int) -> list[Value]:
+    """The maximum of each consecutive group of ``pieces`` values of ``z``."""
+    if isinstance(pieces, bool) or not isinstance(pieces, numbers.Integral) or pieces < 1:
+        raise ValueError(f"maxout: pieces must be an int >= 1, got {pieces!r}")
+    values = as_values(z, "maxout input")
+    if len(values) % pieces:
+        raise ValueError(
+            f"maxout: {len(values)} inputs do not split into groups of {pieces} pieces"
+        )
+    out = []
+    for start in range(0, len(values), pieces):
+        best = values[start]
+        for v in values[start + 1 : start + pieces]:
+            best = _max(best, v)
+        out.append(best)
+    return out
