@@ -64,6 +64,14 @@ WALKTHROUGHS: dict[str, Entry] = {
             "the L2 penalty, and why one gradient step is the (1 - ηα) shrink of the weight",
             "L2 正则项, 以及为什么一步梯度下降就是把权重乘以 (1 - ηα)",
         ),
+        Entry(
+            "optimizers",
+            f"{_PACKAGE}.optimizers",
+            "seed 002",
+            "two steps of SGD, momentum, Nesterov, Adagrad, RMSprop and Adam (with and without "
+            "bias correction) on one problem",
+            "同一问题上 SGD, 动量, Nesterov, Adagrad, RMSprop, Adam (有无偏差修正) 各走两步",
+        ),
     )
 }
 
