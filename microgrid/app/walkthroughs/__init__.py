@@ -44,6 +44,13 @@ WALKTHROUGHS: dict[str, Entry] = {
             "例题: 2-2-2 sigmoid 网络, dE_total/dw5 和 dE_total/dw1",
         ),
         Entry(
+            "softmax-ce",
+            f"{_PACKAGE}.softmax_ce",
+            "seed 002",
+            "softmax, its Jacobian, cross-entropy, and the gradient a_i - y_i from backward()",
+            "softmax, 雅可比矩阵, 交叉熵, 以及 backward() 给出的梯度 a_i - y_i",
+        ),
+        Entry(
             "neuron",
             f"{_PACKAGE}.neuron",
             "seed 004 eq. 15-20",
