@@ -51,6 +51,13 @@ WALKTHROUGHS: dict[str, Entry] = {
             "softmax, 雅可比矩阵, 交叉熵, 以及 backward() 给出的梯度 a_i - y_i",
         ),
         Entry(
+            "pooling",
+            f"{_PACKAGE}.pooling",
+            "seed 004 Q8",
+            "max and average pooling on a 4x4 input: the gradient routed to the maximum or spread",
+            "4x4 输入上的最大池化与平均池化: 梯度传给最大值, 或平均分配",
+        ),
+        Entry(
             "neuron",
             f"{_PACKAGE}.neuron",
             "seed 004 eq. 15-20",
