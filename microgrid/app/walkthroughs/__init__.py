@@ -58,11 +58,12 @@ WALKTHROUGHS: dict[str, Entry] = {
             "4x4 输入上的最大池化与平均池化: 梯度传给最大值, 或平均分配",
         ),
         Entry(
-            "neuron",
-            f"{_PACKAGE}.neuron",
-            "seed 004 eq. 15-20",
-            "one sigmoid neuron, its forward and backward pass by hand",
-            "单个 sigmoid 神经元, 手算正向与反向传播",
+            "batchnorm",
+            f"{_PACKAGE}.batchnorm",
+            "seed 004 Q6",
+            "batch, layer, instance and group norm: which values share a mean and variance; "
+            "batch norm's backward",
+            "批量/层/实例/分组归一化: 哪些值共用均值和方差; 批量归一化的反向传播",
         ),
         Entry(
             "chain",
@@ -70,6 +71,13 @@ WALKTHROUGHS: dict[str, Entry] = {
             "seed 004 eq. 8-9",
             "dL/db1 along a chain of sigmoid neurons: why it vanishes or explodes",
             "一串 sigmoid 神经元上的 dL/db1: 为什么梯度消失或爆炸",
+        ),
+        Entry(
+            "neuron",
+            f"{_PACKAGE}.neuron",
+            "seed 004 eq. 15-20",
+            "one sigmoid neuron, its forward and backward pass by hand",
+            "单个 sigmoid 神经元, 手算正向与反向传播",
         ),
         Entry(
             "l2",
