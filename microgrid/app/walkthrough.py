@@ -75,7 +75,7 @@ TEXT = {
         "gradients with w5..w8 already updated,\n  while the chain rule takes the weights the "
         "forward pass used. --blog reproduces the blog's numbers.",
         "blog_same": "the blog reports {blog}",
-        "blog_final": "the blog reports E_total = {e}, out_o1 = {o1}, out_o2 = {o2}",
+        "blog_final": "the blog reports out_o1 = {o1}, out_o2 = {o2} after 10,000 steps",
     },
     "zh": {
         "lang": "zh",
@@ -127,7 +127,7 @@ TEXT = {
         "而链式法则用的是正向传播时的权重。"
         "加 --blog 可重现博客的数字。",
         "blog_same": "博客报告 {blog}",
-        "blog_final": "博客报告 E_total = {e}, out_o1 = {o1}, out_o2 = {o2}",
+        "blog_final": "博客报告 10,000 步之后 out_o1 = {o1}, out_o2 = {o2}",
     },
 }
 
@@ -350,7 +350,6 @@ def _train(p, t, ex, steps, lr, update_biases, progress, blog) -> None:
         p.line(
             "  ("
             + t["blog_final"].format(
-                e=b["E_after_10000_steps"],
                 o1=b["out_o1_after_10000_steps"],
                 o2=b["out_o2_after_10000_steps"],
             )

@@ -50,7 +50,6 @@ LEARNING_RATE = 0.5
 #: pass's weights: E_total after one step 0.291027924 (the chain rule gives 0.291027774).
 BLOG = {
     "E_after_1_step": "0.291027924",
-    "E_after_10000_steps": "0.0000351085",
     "out_o1_after_10000_steps": "0.015912196",
     "out_o2_after_10000_steps": "0.984065734",
 }
