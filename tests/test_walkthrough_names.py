@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 
@@ -143,3 +144,15 @@ def test_blog_variant_reproduces_the_blogs_ten_thousand_steps(capsys):
     assert (o1, o2) == pytest.approx((o1_ref, o2_ref), abs=1e-12)
     # the blog's printed outputs, to every digit it prints
     assert (round(o1, 9), round(o2, 9)) == (0.015912196, 0.984065734)
+
+
+def test_readme_excerpts_are_what_each_walkthrough_prints(capsys):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## More derivations")[1].split("\n## ")[0]
+    parts = re.findall(r"### `([\w-]+)`.*?```text\n(.*?)```", section, re.S)
+    assert [name for name, _ in parts] == OTHERS
+    for name, excerpt in parts:
+        _, out, _ = run(capsys, name)
+        printed = out.splitlines()
+        for line in excerpt.rstrip("\n").splitlines():
+            assert line in printed, (name, line)

@@ -57,7 +57,7 @@ TEXT = {
         "batch": "batch norm: per channel, over N, H, W",
         "layer": "layer norm: per sample, over C, H, W",
         "instance": "instance norm: per sample and channel, over H, W",
-        "group": "group norm (G = 2): per sample and group of 2 channels, over them and H, W",
+        "group": "group norm (G = 2): per sample and group of 2 channels, over those and H, W",
         "set": "set S",
         "size": "|S|",
         "mean_y": "mean x̂ over S",
@@ -306,9 +306,10 @@ def groups_dot(lang: str = "en") -> str:
             )
             head = f'<TR><TD></TD><TD COLSPAN="4"><FONT POINT-SIZE="10">n = {n}</FONT></TD></TR>'
             samples.append(f'<TD><TABLE BORDER="0" CELLSPACING="1">{head}{rows}</TABLE></TD>')
-        title = t[method].replace("&", "&amp;").replace("<", "&lt;")
+        name, _, rule = t[method].replace("&", "&amp;").replace("<", "&lt;").partition(": ")
+        title = f'<B>{name}</B><BR/><FONT POINT-SIZE="10">{rule}</FONT>'
         panels.append(
-            f'<TD><TABLE BORDER="0" CELLSPACING="4"><TR><TD COLSPAN="2"><B>{title}</B></TD></TR>'
+            f'<TD><TABLE BORDER="0" CELLSPACING="4"><TR><TD COLSPAN="2">{title}</TD></TR>'
             f"<TR>{''.join(samples)}</TR></TABLE></TD>"
         )
     grid = "".join(f"<TR>{''.join(panels[k : k + 2])}</TR>" for k in (0, 2))
