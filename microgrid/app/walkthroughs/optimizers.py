@@ -39,7 +39,7 @@ TEXT = {
         "problem": "the problem",
         "start": "start",
         "grad": "gradient (f.backward())",
-        "step": "step",
+        "step": "step {k}",
         "summary": "After {n} steps",
         "rule": "rule",
         "note_momentum": "optim.SGD keeps b = -v/η; the walkthrough prints the seed's v",
@@ -53,7 +53,7 @@ TEXT = {
         "problem": "问题",
         "start": "起点",
         "grad": "梯度 (f.backward())",
-        "step": "第几步",
+        "step": "第 {k} 步",
         "summary": "{n} 步之后",
         "rule": "更新规则",
         "note_momentum": "optim.SGD 保存的是 b = -v/η; 这里打印笔记中的 v",
@@ -74,6 +74,7 @@ class Rule:
     """One row of the seed's table: its name, its formula, the optimizer, what to print."""
 
     name: str
+    name_zh: str
     formula: tuple[str, ...]
     make: Callable[[list[Value]], object]
     # (optimizer, x before the step, its gradient, x after) -> the seed's quantities this step
@@ -117,12 +118,14 @@ def rules() -> list[Rule]:
     return [
         Rule(
             "Vanilla",
+            "Vanilla (普通的梯度下降)",
             ("x = x - η dx",),
             lambda p: optim.SGD(p, lr=LR),
             lambda o, b, g, a: [("dx", g), ("x", a)],
         ),
         Rule(
             "Momentum",
+            "Momentum (动量更新)",
             ("v = μ v - η dx", "x = x + v"),
             lambda p: optim.SGD(p, lr=LR, momentum=MU),
             lambda o, b, g, a: [("dx", g), ("v", _state(o, "momentum_buffer", -LR)), ("x", a)],
@@ -130,6 +133,7 @@ def rules() -> list[Rule]:
         ),
         Rule(
             "Nesterov",
+            "Nesterov (前瞻的动量)",
             ("x_ahead = x + μ v", "v = μ v - η dx_ahead", "x = x + v"),
             lambda p: optim.SGD(p, lr=LR, momentum=MU, nesterov=True),
             _nesterov_x,
@@ -137,18 +141,21 @@ def rules() -> list[Rule]:
         ),
         Rule(
             "Adagrad",
+            "Adagrad (自适应: 梯度大的方向学习率越来越小)",
             ("cache = cache + dx^2", "x = x - η dx / (sqrt(cache) + eps)"),
             lambda p: optim.Adagrad(p, lr=LR),
             lambda o, b, g, a: [("dx", g), ("cache", _state(o, "sum")), ("x", a)],
         ),
         Rule(
             "RMSprop",
+            "RMSprop (会遗忘的 Adagrad)",
             ("cache = ρ cache + (1 - ρ) dx^2", "x = x - η dx / (sqrt(cache) + eps)"),
             lambda p: optim.RMSprop(p, lr=LR, alpha=RHO),
             lambda o, b, g, a: [("dx", g), ("cache", _state(o, "square_avg")), ("x", a)],
         ),
         Rule(
             "Adam (seed: no bias correction)",
+            "Adam (笔记的形式: 没有偏差修正)",
             (
                 "m = β1 m + (1 - β1) dx",
                 "v = β2 v + (1 - β2) dx^2",
@@ -160,6 +167,7 @@ def rules() -> list[Rule]:
         ),
         Rule(
             "Adam (bias-corrected: torch, the paper)",
+            "Adam (有偏差修正: torch 与论文)",
             (
                 "m = β1 m + (1 - β1) dx",
                 "v = β2 v + (1 - β2) dx^2",
@@ -208,17 +216,18 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
     p.line(f"  ({t['from']})")
     finals = []
     for rule in rules():
-        p.heading(rule.name)
+        name = rule.name_zh if lang == "zh" else rule.name
+        p.heading(name)
         for formula in rule.formula:
             p.line(f"    {formula}")
         if rule.note:
             p.line(f"  ({t[rule.note]})")
         records = run(rule)
         for k, r in enumerate(records, 1):
-            p.line(f"  {t['step']} {k}:")
+            p.line(f"  {t['step'].format(k=k)}:")
             rows = [(sym, "", p.vec(vals)) for sym, vals in r["shown"]]
             p.equations([*rows, ("f(x)", "", p.num(r["f"]))], indent="    ")
-        finals.append((rule.name, *_final_x(records), records[-1]["f"]))
+        finals.append((name, *_final_x(records), records[-1]["f"]))
     p.heading(t["summary"].format(n=STEPS))
     p.table((t["rule"], "x1", "x2", "f(x)"), finals)
 
