@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from microgrid.engine import Value, _as_float, _const
+from microgrid.engine import Value, as_float, constant
 from microgrid.functional import value_sum
 from microgrid.grid import Grid, as_grid, as_images, pair, unbatch
 from microgrid.pooling import output_size
@@ -51,7 +51,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
             raise TypeError(f"{who}: bias must be a list of {c_out} Values (one per kernel)")
         if len(bias) != c_out:
             raise ValueError(f"{who}: bias has {len(bias)} entries, weight has {c_out} kernels")
-        biases = [b if isinstance(b, Value) else _const(_as_float(b, f"{who} bias")) for b in bias]
+        biases = [b if isinstance(b, Value) else constant(as_float(b, f"{who} bias")) for b in bias]
     sh, sw = pair("stride", stride)
     ph, pw = pair("padding", padding, minimum=0)
     ho, wo = output_size((h, w), (kh, kw), (sh, sw), (ph, pw), who)
@@ -80,7 +80,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
                                         terms.append(weights[b] * line[col])
                     if biases is not None:
                         terms.append(biases[o])
-                    row.append(value_sum(terms) if terms else _const(0.0))
+                    row.append(value_sum(terms) if terms else constant(0.0))
                 rows.append(row)
             maps.append(rows)
         out.append(maps)

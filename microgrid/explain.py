@@ -20,8 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from microgrid.engine import Value
-from microgrid.graph import topological_order
+from microgrid.engine import Value, topological_order
 from microgrid.naming import derivative_name
 
 #: explain() refuses to list more paths than this unless told otherwise.

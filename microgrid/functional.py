@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from microgrid.engine import Value, _as_float, _const
+from microgrid.engine import Value, as_float, constant
 
 Scalar = Value | int | float
 
@@ -35,7 +36,7 @@ def as_values(xs: Sequence[Scalar], what: str = "input") -> list[Value]:
         if isinstance(x, Value):
             out.append(x)
         else:
-            out.append(_const(_as_float(x, f"{what}[{i}]")))
+            out.append(constant(as_float(x, f"{what}[{i}]")))
     return out
 
 
@@ -75,7 +76,24 @@ def log_softmax(xs: Sequence[Scalar]) -> list[Value]:
 
 # The layers on grids of Values (convolution, pooling, normalization, maxout) live in their own
 # modules; they are re-exported here and load on first use (they bring numpy, and they import
-# ``value_sum`` from this module).
+# ``value_sum`` from this module, so importing them here at load time would be circular).
+if TYPE_CHECKING:
+    from microgrid.convolution import conv2d  # noqa: F401 - re-exported
+    from microgrid.maxout import maxout  # noqa: F401
+    from microgrid.normalization import (  # noqa: F401
+        batch_norm,
+        group_norm,
+        instance_norm,
+        layer_norm,
+    )
+    from microgrid.pooling import (  # noqa: F401
+        avg_pool2d,
+        global_avg_pool2d,
+        max_pool2d,
+        stochastic_pool2d,
+    )
+
+
 _GRID_OPS = {
     "conv2d": "microgrid.convolution",
     "max_pool2d": "microgrid.pooling",

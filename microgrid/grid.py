@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
-from microgrid.engine import Value, _as_float, _const
+from microgrid.engine import Value, as_float, constant
 
 __all__ = [
     "apply",
@@ -68,6 +68,25 @@ def shape(g: Any, what: str = "grid") -> tuple[int, ...]:
             raise ValueError(f"{what} has an empty list at depth {len(dims)}")
         dims.append(len(node))
         node = node[0]
+    # The fast pass only checks; the slow one, run on failure, finds the place to name.
+    level: list[Any] = [g]
+    for size in dims:
+        below: list[Any] = []
+        for item in level:
+            if not _is_nest(item) or len(item) != size:
+                _explain_ragged(g, dims, what)
+            below.extend(item)
+        level = below
+    for leaf in level:
+        if leaf.__class__ is not Value and (
+            _is_nest(leaf) or isinstance(leaf, bool) or not isinstance(leaf, numbers.Real)
+        ):
+            _explain_ragged(g, dims, what)
+    return tuple(dims)
+
+
+def _explain_ragged(g: Any, dims: list[int], what: str) -> NoReturn:
+    """Raise the error for the first ragged place or bad leaf of ``g``, named by its index."""
     level: list[tuple[tuple[int, ...], Any]] = [((), g)]
     for depth, size in enumerate(dims):
         below: list[tuple[tuple[int, ...], Any]] = []
@@ -87,17 +106,16 @@ def shape(g: Any, what: str = "grid") -> tuple[int, ...]:
             below.extend(((*index, k), child) for k, child in enumerate(item))
         level = below
     for index, leaf in level:
+        where = ",".join(map(str, index))
         if _is_nest(leaf):  # deeper than the first entry's nesting
-            where = ",".join(map(str, index))
             raise ValueError(f"{what} is ragged: {what}[{where}] is a list, expected a Value")
         if not isinstance(leaf, Value) and (
             isinstance(leaf, bool) or not isinstance(leaf, numbers.Real)
         ):
-            where = ",".join(map(str, index))
             raise TypeError(
                 f"{what}[{where}] must be a Value or a real number, got {_describe(leaf)}"
             )
-    return tuple(dims)
+    raise AssertionError(f"{what}: the fast shape check failed but no fault was found")
 
 
 def as_grid(g: Any, depths: tuple[int, ...], what: str = "input") -> tuple[Grid, tuple[int, ...]]:
@@ -146,7 +164,7 @@ def pair(name: str, value: object, minimum: int = 1) -> tuple[int, int]:
 
 def _values(g: Any, depth: int, what: str) -> Grid:
     if depth == 1:
-        return [v if isinstance(v, Value) else _const(_as_float(v, what)) for v in g]
+        return [v if isinstance(v, Value) else constant(as_float(v, what)) for v in g]
     return [_values(item, depth - 1, what) for item in g]
 
 
@@ -194,7 +212,7 @@ def flat(g: Any) -> list[Value]:
 
 def _read(g: Any, attribute: str) -> np.ndarray:
     dims = shape(g)
-    values = [v if isinstance(v, Value) else _const(v) for v in _leaves(g)]
+    values = [v if isinstance(v, Value) else constant(v) for v in _leaves(g)]
     return np.array([getattr(v, attribute) for v in values], dtype=np.float64).reshape(dims)
 
 
@@ -214,7 +232,7 @@ def apply(fn: Callable[[Value], Value], g: Any) -> Grid:
 
     def walk(node: Any, depth: int) -> Any:
         if depth == len(dims):
-            return fn(node if isinstance(node, Value) else _const(node))
+            return fn(node if isinstance(node, Value) else constant(node))
         return [walk(item, depth + 1) for item in node]
 
     return walk(g, 0)

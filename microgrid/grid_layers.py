@@ -6,7 +6,8 @@ and labels (``w[o,c,a,b]``, ``b[o]``, ``gamma[c]``, ``beta[c]``), a scope for th
 ``train()``/``eval()``, state dicts. They are re-exported from ``microgrid.nn``.
 
 Image modules take a batch ``[N][C][H][W]`` or one image ``[C][H][W]`` (and give one image
-back), as PyTorch's do. ``fit`` hands a model one sample at a time as a flat list of numbers, so
+back), as PyTorch's do; the norms also take ``[N][F]`` or one sample ``[F]`` (BatchNorm needs a
+real batch in training). ``fit`` hands a model one sample at a time as a flat list of numbers, so
 a CNN for ``fit`` starts with ``Unflatten((C, H, W))`` and ends its convolutional part with
 ``Flatten()`` before a ``Dense`` layer::
 
@@ -30,8 +31,8 @@ import numpy as np
 from microgrid import grid
 from microgrid._checks import finite_real
 from microgrid.convolution import conv2d
-from microgrid.engine import Value, _as_float
-from microgrid.grid import Grid, pair
+from microgrid.engine import Value, as_float
+from microgrid.grid import Grid, pair, unbatch
 from microgrid.init import Rng, Scheme, draw, get_scheme, make_rng
 from microgrid.maxout import maxout
 from microgrid.nn import Activation, Layer, Module, _activation_name, _check_width, get_activation
@@ -117,7 +118,7 @@ class Conv2d(_GridModule):
         self._tag("", self.name)
 
     def _own_parameters(self) -> list[tuple[str, Value]]:
-        named = []
+        named: list[tuple[str, Value]] = []
         for o, kernel in enumerate(self.weight):
             for c, taps in enumerate(kernel):
                 for a, row in enumerate(taps):
@@ -283,7 +284,7 @@ class Unflatten(_GridModule):
                 values.append(v)
             else:
                 where = _index(k // (h * w), (k // w) % h, k % w)
-                values.append(Value(_as_float(v, f"Unflatten input {k}"), label=f"x{where}"))
+                values.append(Value(as_float(v, f"Unflatten input {k}"), label=f"x{where}"))
         return [
             [values[(ci * h + i) * w : (ci * h + i + 1) * w] for i in range(h)] for ci in range(c)
         ]
@@ -324,6 +325,25 @@ class _Norm(_GridModule):
     def _made_here(self) -> set[int]:
         return self._made
 
+    def _as_batch(self, x: Any) -> tuple[Grid, bool, tuple[int, ...]]:
+        """A batch as it is, one sample (``[F]`` or ``[C][H][W]``) as a batch of one; also
+        whether it was a batch (to hand one sample back as one) and the batch's shape."""
+        who = type(self).__name__
+        dims = grid.shape(x, f"{who} input")
+        batched = len(dims) in (2, 4)
+        if not batched and len(dims) not in (1, 3):
+            raise ValueError(
+                f"{who} takes [N][F], [N][C][H][W], or one sample [F] or [C][H][W]; got a grid "
+                f"of depth {len(dims)} with shape {dims}"
+            )
+        batch = x if batched else [x]
+        dims = dims if batched else (1, *dims)
+        if dims[1] != self.channels:
+            raise ValueError(
+                f"{who}({self.channels}) got an input with {dims[1]} channels (shape {dims})"
+            )
+        return batch, batched, dims
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.channels}, eps={self.eps:g})"
 
@@ -362,12 +382,20 @@ class BatchNorm(_Norm):
         self.running_var = [1.0] * self.channels
 
     def forward(self, x: Any) -> Grid:
+        batch, batched, dims = self._as_batch(x)
         if not self.training:
-            return batch_norm(
-                x, self.gamma, self.beta, self.eps, mean=self.running_mean, var=self.running_var
+            out = batch_norm(
+                batch, self.gamma, self.beta, self.eps, mean=self.running_mean, var=self.running_var
             )
-        out = batch_norm(x, self.gamma, self.beta, self.eps)
-        values = grid.data(x)
+            return unbatch(out, batched)
+        if not batched:
+            raise ValueError(
+                f"BatchNorm in training needs a batch of samples, got one sample of shape "
+                f"{dims[1:]}: fit passes samples one at a time, so train a model with BatchNorm "
+                "in your own loop over batches, or use LayerNorm (per sample)"
+            )
+        out = batch_norm(batch, self.gamma, self.beta, self.eps)
+        values = grid.data(batch)
         axes = (0,) if values.ndim == 2 else (0, 2, 3)
         m = values.size // values.shape[1]
         mean = values.mean(axis=axes)
@@ -389,7 +417,8 @@ class LayerNorm(_Norm):
         super().__init__(num_channels, eps, affine, name, "num_channels")
 
     def forward(self, x: Any) -> Grid:
-        return layer_norm(x, self.gamma, self.beta, self.eps)
+        batch, batched, _ = self._as_batch(x)
+        return unbatch(layer_norm(batch, self.gamma, self.beta, self.eps), batched)
 
 
 class InstanceNorm(_Norm):
@@ -403,7 +432,8 @@ class InstanceNorm(_Norm):
         super().__init__(num_channels, eps, affine, name, "num_channels")
 
     def forward(self, x: Any) -> Grid:
-        return instance_norm(x, self.gamma, self.beta, self.eps)
+        batch, batched, _ = self._as_batch(x)
+        return unbatch(instance_norm(batch, self.gamma, self.beta, self.eps), batched)
 
 
 class GroupNorm(_Norm):
@@ -430,7 +460,8 @@ class GroupNorm(_Norm):
         self.num_groups = groups
 
     def forward(self, x: Any) -> Grid:
-        return group_norm(x, self.num_groups, self.gamma, self.beta, self.eps)
+        batch, batched, _ = self._as_batch(x)
+        return unbatch(group_norm(batch, self.num_groups, self.gamma, self.beta, self.eps), batched)
 
     def __repr__(self) -> str:
         return f"GroupNorm({self.num_groups}, {self.channels}, eps={self.eps:g})"

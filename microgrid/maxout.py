@@ -7,7 +7,8 @@ A maxout unit computes k affine functions of its input and keeps the largest::
 so it learns its own piecewise-linear, convex activation (ReLU is the special case
 max(w.x + b, 0)). It never saturates, but has k times the parameters of a plain unit. In the
 backward pass the gradient goes to the winning piece only, as in max pooling (the first piece
-on a tie).
+on a tie): each output is one node, op ``maxout``, with local derivative 1 to the winner and 0
+to the other pieces.
 
 ``maxout(z, pieces)`` takes the pre-activations of a layer of ``nout * pieces`` linear units,
 grouped by output (z_{0,1..k}, then z_{1,1..k}, ...), and returns the ``nout`` maxima; the module
@@ -20,8 +21,8 @@ import numbers
 from collections.abc import Sequence
 
 from microgrid.engine import Value
-from microgrid.engine import max as _max
 from microgrid.functional import Scalar, as_values
+from microgrid.pooling import routed
 
 __all__ = ["maxout"]
 
@@ -37,8 +38,10 @@ def maxout(z: Sequence[Scalar], pieces: int) -> list[Value]:
         )
     out = []
     for start in range(0, len(values), pieces):
-        best = values[start]
-        for v in values[start + 1 : start + pieces]:
-            best = _max(best, v)
-        out.append(best)
+        group = values[start : start + pieces]
+        best = 0
+        for i in range(1, pieces):
+            if group[i].data > group[best].data:  # on a tie the first piece stays
+                best = i
+        out.append(routed(group, best, "maxout"))
     return out

@@ -47,10 +47,10 @@ import math
 import numbers
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from microgrid import _grad_mode
-from microgrid.engine import Value, _as_float
+from microgrid import _grad_mode, ops
+from microgrid.engine import Value, as_float
 from microgrid.functional import log_softmax, softmax
 from microgrid.init import Rng, Scheme, draw, get_scheme, make_rng
 
@@ -67,13 +67,9 @@ def _linear(x: Value) -> Value:
     return x
 
 
+#: A neuron's activations: the Value methods the table of ops marks as activations, and linear.
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "elu": Value.elu,
-    "softplus": Value.softplus,
+    **{op.word: getattr(Value, op.word) for op in ops.FUNCTIONS if op.activation},
     "linear": _linear,
 }
 
@@ -131,7 +127,7 @@ def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value]:
         if isinstance(xi, Value):
             out.append(xi)
         else:
-            out.append(Value(_as_float(xi, f"{who} input x{i}"), label=f"x{i}"))
+            out.append(Value(as_float(xi, f"{who} input x{i}"), label=f"x{i}"))
     return out
 
 
@@ -145,7 +141,7 @@ def _as_parameter(x: Value | float, what: str) -> tuple[Value, bool]:
     """A given weight as a Value; returns (value, made_here). A Value is used as is (shared)."""
     if isinstance(x, Value):
         return x, False
-    return Value(_as_float(x, what)), True
+    return Value(as_float(x, what)), True
 
 
 def _listing(names: list[str], limit: int = 12) -> str:
@@ -539,7 +535,7 @@ class Dropout(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        p = _as_float(p, "dropout probability p")
+        p = as_float(p, "dropout probability p")
         if not 0.0 <= p < 1.0:
             raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}")
         self.p = p
@@ -717,6 +713,22 @@ class MLP(Module):
 
 # The layers on grids (Conv2d, pooling, Flatten/Unflatten, the norms, Maxout) live in
 # ``microgrid.grid_layers``, which builds on this module; they are re-exported here on first use.
+if TYPE_CHECKING:
+    from microgrid.grid_layers import (  # noqa: F401 - re-exported
+        AvgPool2d,
+        BatchNorm,
+        Conv2d,
+        Flatten,
+        GlobalAvgPool2d,
+        GroupNorm,
+        InstanceNorm,
+        LayerNorm,
+        Maxout,
+        MaxPool2d,
+        StochasticPool2d,
+        Unflatten,
+    )
+
 _GRID_LAYERS = (
     "AvgPool2d",
     "BatchNorm",

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from microgrid._checks import finite_real
-from microgrid.engine import Value, _as_float, _const
+from microgrid.engine import Value, as_float, constant
 from microgrid.functional import value_sum
 from microgrid.grid import Grid, as_grid
 
@@ -68,7 +68,7 @@ def _affine(param: Any, channels: int, name: str, who: str) -> list[Value] | Non
         raise ValueError(
             f"{who}: {name} has {len(param)} entries but the input has {channels} channels"
         )
-    return [p if isinstance(p, Value) else _const(_as_float(p, f"{who} {name}")) for p in param]
+    return [p if isinstance(p, Value) else constant(as_float(p, f"{who} {name}")) for p in param]
 
 
 def _eps(eps: object, who: str) -> float:

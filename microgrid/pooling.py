@@ -7,7 +7,7 @@ parameters; what a learner wants to see is where the gradient goes in the backwa
 
 * max pooling: y = max(window). The whole gradient goes to the arg-max, the other positions get
   0 (the seed: "把梯度直接传给前一层的某一个像素"). On a tie the *first* position of the window,
-  in row-major order, is the arg-max (the engine's ``max`` keeps its first operand on a tie).
+  in row-major order, is the arg-max (as the engine's ``maximum`` keeps its first operand).
 * average pooling: y = (1/k) sum(window). Every position gets 1/k of the gradient
   ("平均分成 n 份").
 * global average pooling: one average per channel over the whole H x W plane,
@@ -17,6 +17,13 @@ parameters; what a learner wants to see is where the gradient goes in the backwa
   its value (the gradient goes to it alone, as in max pooling); evaluation takes the
   probability-weighted average sum_i p_i a_i = sum_i a_i^2 / sum_i a_i, whose gradient reaches
   every position.
+
+Each window of max, average and (in training) stochastic pooling is ONE node of the graph, op
+``max_pool`` / ``avg_pool`` / ``stochastic_pool``, with an edge to every position of the window
+carrying its local derivative: 1 for the arg-max and 0 for the rest, or 1/k each. So the
+drawing shows the routing at a glance, and ``explain`` finds one path per window. Evaluation-mode
+stochastic pooling is composed of engine ops (squares, two sums, a division), so the drawing
+shows the formula sum a^2 / sum a itself.
 
 When windows overlap (stride < kernel size) a position receives the sum of the gradients of
 every window it is in. Inputs are ``[N][C][H][W]`` or one image ``[C][H][W]`` (returned as one).
@@ -30,7 +37,6 @@ from typing import Any
 import numpy as np
 
 from microgrid.engine import Value
-from microgrid.engine import max as _max
 from microgrid.functional import value_sum
 from microgrid.grid import Grid, as_images, pair, unbatch
 from microgrid.init import Rng, make_rng
@@ -86,11 +92,24 @@ def _pool(x: Any, kernel_size: Any, stride: Any, reduce: Window, who: str) -> Gr
     return unbatch(out, batched)
 
 
+def routed(window: list[Value], pick: int, op: str) -> Value:
+    """One node passing on ``window[pick]``: local derivative 1 to it, 0 to the others."""
+    local = [0.0] * len(window)
+    local[pick] = 1.0
+    return Value(window[pick].data, window, local, op)
+
+
 def _window_max(window: list[Value]) -> Value:
-    best = window[0]
-    for v in window[1:]:
-        best = _max(best, v)  # a tie keeps ``best``: the first position wins
-    return best
+    best, top = 0, window[0].data
+    for i in range(1, len(window)):
+        if window[i].data > top:  # strictly larger: on a tie the first position stays
+            best, top = i, window[i].data
+    return routed(window, best, "max_pool")
+
+
+def _window_mean(window: list[Value]) -> Value:
+    k = len(window)
+    return Value(sum(v.data for v in window) / k, window, [1.0 / k] * k, "avg_pool")
 
 
 def max_pool2d(x: Any, kernel_size: int | Sequence[int], stride: Any = None) -> Grid:
@@ -100,14 +119,14 @@ def max_pool2d(x: Any, kernel_size: int | Sequence[int], stride: Any = None) -> 
 
 def avg_pool2d(x: Any, kernel_size: int | Sequence[int], stride: Any = None) -> Grid:
     """The mean of each window; each of its k positions gets 1/k of the gradient."""
-    return _pool(x, kernel_size, stride, lambda win: value_sum(win) / len(win), "avg_pool2d")
+    return _pool(x, kernel_size, stride, _window_mean, "avg_pool2d")
 
 
 def global_avg_pool2d(x: Any) -> Grid:
     """One mean per channel over the whole plane: ``[N][C][H][W] -> [N][C]`` (``[C][H][W] ->
     [C]``), as ``adaptive_avg_pool2d(x, 1)`` without the trailing 1x1."""
     images, (n, c, h, w), batched = as_images(x, "global_avg_pool2d input")
-    out = [[value_sum([v for row in plane for v in row]) / (h * w) for plane in s] for s in images]
+    out = [[_window_mean([v for row in plane for v in row]) for plane in s] for s in images]
     return unbatch(out, batched)
 
 
@@ -141,11 +160,11 @@ def stochastic_pool2d(
             )
         total = weights.sum()
         if total == 0.0:
-            return window[0]
+            return routed(window, 0, "stochastic_pool")
         if source is None:
             return value_sum([v * v for v in window]) / value_sum(window)
         cumulative = np.cumsum(weights / total)
         pick = int(np.searchsorted(cumulative, float(source.random()), side="right"))
-        return window[min(pick, len(window) - 1)]
+        return routed(window, min(pick, len(window) - 1), "stochastic_pool")
 
     return _pool(x, kernel_size, stride, reduce, "stochastic_pool2d")

@@ -6,19 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from grid_reference import np_conv
 
 from microgrid import Value, fit, grid, nn, predict
 from microgrid import functional as F
-
-
-def np_conv(x, w, b):
-    n, c, h, wd = x.shape
-    o, _, kh, kw = w.shape
-    out = np.zeros((n, o, h - kh + 1, wd - kw + 1))
-    for i in range(out.shape[2]):
-        for j in range(out.shape[3]):
-            out[:, :, i, j] = np.einsum("ncab,ocab->no", x[:, :, i : i + kh, j : j + kw], w)
-    return out + b[None, :, None, None]
 
 
 def test_conv2d_module_names_its_parameters_and_computes_the_convolution():
@@ -32,7 +23,7 @@ def test_conv2d_module_names_its_parameters_and_computes_the_convolution():
         b.data = 0.5
     x = np.random.default_rng(2).normal(size=(2, 2, 4, 3))
     out = conv(grid.from_numpy(x))
-    expected = np_conv(x, grid.data(conv.weight), grid.data(conv.bias))
+    expected = np_conv(x, grid.data(conv.weight), grid.data(conv.bias), 1, 0)
     np.testing.assert_allclose(grid.data(out), expected, atol=1e-12)
     assert all(v.scope == "conv" for v in grid.flat(out))
     # he_uniform with fan-in 2*2*2 = 8: every weight within sqrt(6/8)
@@ -146,3 +137,32 @@ def test_a_small_cnn_in_sequential_trains_with_fit():
     assert model.state_dict() != before
     assert history.loss[-1] < history.loss[0]
     assert predict(model, X).shape == (12,)
+
+
+def test_norm_modules_take_one_sample_and_batch_norm_explains_why_not_in_training():
+    sample = [0.5, -1.0, 2.0, 0.0]
+    out = nn.LayerNorm(4)(sample)
+    z = (np.array(sample) - np.mean(sample)) / np.sqrt(np.var(sample) + 1e-5)
+    np.testing.assert_allclose([v.data for v in out], z, atol=1e-12)
+    image = np.random.default_rng(0).normal(size=(2, 2, 2)).tolist()
+    assert grid.shape(nn.InstanceNorm(2)(image)) == (2, 2, 2)
+    bn = nn.BatchNorm(4)
+    with pytest.raises(ValueError, match="fit passes samples one at a time"):
+        bn(sample)
+    bn.eval()
+    np.testing.assert_allclose(  # running stats start at mean 0, variance 1
+        [v.data for v in bn(sample)], np.array(sample) / np.sqrt(1 + 1e-5), atol=1e-12
+    )
+    with pytest.raises(ValueError, match=r"LayerNorm\(3\) got an input with 4 channels"):
+        nn.LayerNorm(3, affine=False)(sample)
+
+
+def test_sequential_hands_a_batch_of_images_to_its_first_grid_layer():
+    conv = nn.Conv2d(1, 2, 2, seed=0)
+    model = nn.Sequential(conv, nn.GlobalAvgPool2d())
+    x = np.random.default_rng(1).normal(size=(3, 1, 3, 3))
+    out = model(grid.from_numpy(x))
+    assert grid.shape(out) == (3, 2)
+    maps = np_conv(x, grid.data(conv.weight), grid.data(conv.bias), 1, 0)
+    np.testing.assert_allclose(grid.data(out), maps.mean(axis=(2, 3)), atol=1e-12)
+    assert grid.flat(out)[0].scope == "sequential.layer1"

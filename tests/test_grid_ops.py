@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from grid_reference import np_conv, np_group_norm, np_norm, np_windows, untied
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,13 +24,6 @@ settings_small = settings(max_examples=25)
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def untied(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """Values at least 0.09 apart: a shuffled ladder 0.1 apart plus noise below 0.01."""
-    n = int(np.prod(shape))
-    ladder = rng.permutation(n) * 0.1 - 0.05 * n + rng.uniform(0.0, 0.01, n)
-    return ladder.reshape(shape)
 
 
 def _weighted_sum(out, weights: np.ndarray) -> Value:
@@ -59,42 +53,6 @@ def check_gradients(
             minus[k][idx] -= H_STEP
             numeric[idx] = (loss_at(plus) - loss_at(minus)) / (2 * H_STEP)
         np.testing.assert_allclose(grid.grad(grids[k]), numeric, atol=tol, rtol=tol)
-
-
-def np_windows(x: np.ndarray, kh: int, kw: int, sh: int, sw: int) -> np.ndarray:
-    """[N, C, Ho, Wo, kh, kw]: every window of every plane (plain numpy slicing)."""
-    n, c, h, w = x.shape
-    ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
-    out = np.empty((n, c, ho, wo, kh, kw))
-    for i in range(ho):
-        for j in range(wo):
-            out[:, :, i, j] = x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
-    return out
-
-
-def np_conv(x, w, b, stride, pad):
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    patches = np_windows(xp, w.shape[2], w.shape[3], stride, stride)
-    out = np.einsum("ncijab,ocab->noij", patches, w)
-    return out if b is None else out + b[None, :, None, None]
-
-
-def np_norm(x, axes, gamma, beta, eps=1e-5):
-    mean = x.mean(axis=axes, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
-    y = (x - mean) / np.sqrt(var + eps)
-    shape = (1, -1) + (1,) * (x.ndim - 2)
-    return y * gamma.reshape(shape) + beta.reshape(shape)
-
-
-def np_group_norm(x, groups, gamma, beta, eps=1e-5):
-    n, c = x.shape[:2]
-    g = x.reshape(n, groups, -1)
-    mean = g.mean(axis=2, keepdims=True)
-    var = g.var(axis=2, keepdims=True)
-    y = ((g - mean) / np.sqrt(var + eps)).reshape(x.shape)
-    shape = (1, -1) + (1,) * (x.ndim - 2)
-    return y * gamma.reshape(shape) + beta.reshape(shape)
 
 
 seeds = st.integers(0, 2**32 - 1)
@@ -373,3 +331,17 @@ def test_maxout_forward_and_gradients(nout, pieces, seed):
 def test_maxout_refuses_a_width_that_does_not_split():
     with pytest.raises(ValueError, match="5 inputs do not split into groups of 2"):
         F.maxout([1.0, 2.0, 3.0, 4.0, 5.0], 2)
+
+
+def test_each_pooling_window_is_one_node_whose_edges_carry_the_routing():
+    x = grid.from_numpy(np.array([[[[1.0, 5.0, 0.5, 0.5], [3.0, 2.0, 0.5, 0.5]]]]))
+    top_left = [x[0][0][0][0], x[0][0][0][1], x[0][0][1][0], x[0][0][1][1]]
+    m = F.max_pool2d(x, 2)[0][0][0][0]
+    assert m.op == "max_pool" and list(m.children) == top_left
+    assert m.local_grads == (0.0, 1.0, 0.0, 0.0)
+    ties = F.max_pool2d(x, 2)[0][0][0][1]  # four equal values: the first position wins
+    assert ties.local_grads == (1.0, 0.0, 0.0, 0.0)
+    a = F.avg_pool2d(x, 2)[0][0][0][0]
+    assert a.op == "avg_pool" and a.local_grads == (0.25,) * 4 and a.data == 11.0 / 4
+    (z,) = F.maxout([0.5, 2.0, 1.0], 3)
+    assert z.op == "maxout" and z.local_grads == (0.0, 1.0, 0.0) and z.data == 2.0

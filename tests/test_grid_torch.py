@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from grid_reference import untied
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,11 +40,6 @@ def run_both(mg_fn, torch_fn, arrays, seed):
             np.testing.assert_allclose(
                 grid.grad(g), t.grad.numpy(), atol=TOL, rtol=0, err_msg=f"input {k}"
             )
-
-
-def untied(rng, shape):
-    n = int(np.prod(shape))
-    return (rng.permutation(n) * 0.1 - 0.05 * n + rng.uniform(0, 0.01, n)).reshape(shape)
 
 
 @few

@@ -29,8 +29,7 @@ from collections.abc import Collection, Iterable
 
 import graphviz
 
-from microgrid.engine import Value
-from microgrid.graph import topological_order
+from microgrid.engine import Value, topological_order
 from viz import labels, style
 from viz.drawing import Drawing
 from viz.render import DEFAULT_BACKEND, Layout
