@@ -204,16 +204,14 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
             )
             firsts.append((xs[0], mu.data, var.data, ys[0]))
         p.table((t["set"], t["size"], "μ", "σ²", t["mean_y"], t["var_y"]), rows)
-        p.line(
-            "    " + t["check"].format(f=f"{method}_norm" if method != "group" else "group_norm")
-        )
-        xv, mu, var, first = firsts[0]
-        by_hand = (xv.data - mu) / math.sqrt(var + EPS)
+        p.line("    " + t["check"].format(f=_function(method)))
+        xv, mean, variance, first = firsts[0]
+        by_hand = (xv.data - mean) / math.sqrt(variance + EPS)
         p.equations(
             [
                 (
                     f"x̂ of {xv.label}",
-                    f"({xv.data:g} - {p.num(mu)}) / sqrt({p.num(var)} + {EPS:g})",
+                    f"({xv.data:g} - {p.num(mean)}) / sqrt({p.num(variance)} + {EPS:g})",
                     by_hand,
                 ),
                 ("", f"{t['library']} {_function(method)}", first),

@@ -21,10 +21,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from microgrid.app.walkthroughs.pictures import prepare, save_graph, save_stepper
 from microgrid.app.walkthroughs.printing import Printer, named, words
 from microgrid.engine import Value
+
+if TYPE_CHECKING:  # microgrid.optim brings numpy: loaded only when a walkthrough runs
+    from microgrid.optim import Optimizer
 
 START = (1.0, 1.0)
 LR = 0.1
@@ -76,9 +80,11 @@ class Rule:
     name: str
     name_zh: str
     formula: tuple[str, ...]
-    make: Callable[[list[Value]], object]
+    make: Callable[[list[Value]], Optimizer]
     # (optimizer, x before the step, its gradient, x after) -> the seed's quantities this step
-    shown: Callable[[object, list[float], list[float], list[float]], list[tuple[str, list[float]]]]
+    shown: Callable[
+        [Optimizer, list[float], list[float], list[float]], list[tuple[str, list[float]]]
+    ]
     note: str = ""
 
 

@@ -105,7 +105,7 @@ class Printer:
 
     def equations(self, rows: Iterable[tuple[str, str, float | str]], indent: str = "    ") -> None:
         """``symbol = formula = number`` lines, aligned; a formula of "" is left out."""
-        cells = []
+        cells: list[tuple[str, ...]] = []
         for symbol, formula, value in rows:
             shown = value if isinstance(value, str) else self.col(value)
             if formula:

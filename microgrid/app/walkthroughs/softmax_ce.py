@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from microgrid.app.walkthroughs.pictures import prepare, save_graph, save_stepper
 from microgrid.app.walkthroughs.printing import Printer, named, words
@@ -66,7 +67,19 @@ TEXT = {
 }
 
 
-def build() -> dict[str, Value | list[Value]]:
+@dataclass
+class Graph:
+    """The named Values of the example: logits z, label y, e^{z_i}, their sum, a, and C."""
+
+    z: list[Value]
+    y: list[Value]
+    e: list[Value]
+    total: Value
+    a: list[Value]
+    C: Value
+
+
+def build() -> Graph:
     """z, e^{z_i}, their sum, a, y and C as the seed writes them, every node named."""
     z = [Value(x, label=f"z{i}") for i, x in enumerate(LOGITS, 1)]
     y = [Value(x, label=f"y{i}") for i, x in enumerate(LABEL, 1)]
@@ -74,18 +87,18 @@ def build() -> dict[str, Value | list[Value]]:
     total = named(value_sum(e), "Σe^z")
     a = [named(ei / total, f"a{i}") for i, ei in enumerate(e, 1)]
     C = named(-value_sum([yi * ai.log() for yi, ai in zip(y, a)]), "C")
-    return {"z": z, "y": y, "e": e, "total": total, "a": a, "C": C}
+    return Graph(z, y, e, total, a, C)
 
 
-def jacobian(g: dict) -> list[list[float]]:
+def jacobian(g: Graph) -> list[list[float]]:
     """J[j][i] = ∂a_j/∂z_i, from one backward pass per a_j (leaf grads zeroed in between)."""
     rows = []
-    for aj in g["a"]:
-        for zi in g["z"]:
+    for aj in g.a:
+        for zi in g.z:
             zi.grad = 0.0
         aj.backward()
-        rows.append([zi.grad for zi in g["z"]])
-    for zi in g["z"]:
+        rows.append([zi.grad for zi in g.z])
+    for zi in g.z:
         zi.grad = 0.0
     return rows
 
@@ -97,7 +110,7 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
     t = words(TEXT, lang)
     p = Printer(write, digits)
     g = build()
-    z, y, e, a, C = g["z"], g["y"], g["e"], g["a"], g["C"]
+    z, y, e, a, C = g.z, g.y, g.e, g.a, g.C
     n = len(z)
     p.title(t["title"])
     p.rows(
@@ -109,12 +122,12 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
 
     p.heading(t["softmax"])
     rows = [(f"e^z_{i}", f"e^{z[i - 1].data:g}", e[i - 1].data) for i in range(1, n + 1)]
-    rows.append(("Σ_k e^z_k", " + ".join(p.num(ei.data) for ei in e), g["total"].data))
+    rows.append(("Σ_k e^z_k", " + ".join(p.num(ei.data) for ei in e), g.total.data))
     for i in range(1, n + 1):
         rows.append(
             (
                 f"a_{i}",
-                f"e^z_{i} / Σ_k e^z_k = {p.num(e[i - 1].data)} / {p.num(g['total'].data)}",
+                f"e^z_{i} / Σ_k e^z_k = {p.num(e[i - 1].data)} / {p.num(g.total.data)}",
                 a[i - 1].data,
             )
         )
@@ -182,7 +195,7 @@ def write_pictures(out_dir: str | os.PathLike[str], *, lang: str = "en") -> list
     """``softmax_ce.svg/.png``: the graph of C after ``C.backward()``, and ``stepper.html``."""
     out = prepare(out_dir)
     g = build()
-    g["C"].backward()
-    return save_graph(out, "softmax_ce", g["C"], params=g["z"]) + save_stepper(
-        out, "stepper", g["C"], lang=lang, params=g["z"]
+    g.C.backward()
+    return save_graph(out, "softmax_ce", g.C, params=g.z) + save_stepper(
+        out, "stepper", g.C, lang=lang, params=g.z
     )
