@@ -127,7 +127,10 @@ def _number(node: ast.AST) -> float | None:
             sign = -sign
         node = node.operand
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return sign * float(node.value)
+        try:
+            return sign * float(node.value)
+        except OverflowError:  # too large for a float: _check says so
+            return None
     return None
 
 
@@ -144,7 +147,14 @@ def _check(node: ast.AST, depth: int) -> None:
     if isinstance(node, ast.Constant):
         if type(node.value) not in (int, float):
             raise ExpressionError(f"{_describe(node)}{_where(node)} is not allowed")
-        if not math.isfinite(float(node.value)):
+        try:
+            finite = math.isfinite(float(node.value))
+        except OverflowError:  # an int literal of 309 digits or more
+            digits = len(str(abs(node.value)))
+            raise ExpressionError(
+                f"the number{_where(node)} ({digits} digits) is too large for a float"
+            ) from None
+        if not finite:
             raise ExpressionError(f"the number {node.value!r}{_where(node)} is not finite")
         return
     if isinstance(node, ast.UnaryOp):

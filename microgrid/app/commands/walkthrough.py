@@ -116,10 +116,13 @@ def _check(args: argparse.Namespace) -> str | None:
         return f"--lr must be a positive finite number, got {args.lr}"
     if args.out is not None:
         out = Path(args.out)
-        if out.exists() and not out.is_dir():
-            return f"--out {args.out!r} is a file; give a directory (it is created if missing)"
-        if not out.exists() and not out.parent.resolve().is_dir():
-            return f"--out {args.out!r}: the directory {str(out.parent)!r} does not exist"
+        try:
+            if out.exists() and not out.is_dir():
+                return f"--out {args.out!r} is a file; give a directory (it is created if missing)"
+            if not out.exists() and not out.parent.resolve().is_dir():
+                return f"--out {args.out!r}: the directory {str(out.parent)!r} does not exist"
+        except OSError as exc:  # a name too long for the system, a loop of links, ...
+            return f"--out {args.out!r}: {exc.strerror or exc}"
     return None
 
 
@@ -181,10 +184,16 @@ def run(args: argparse.Namespace) -> int:
         return 2
     written: list[str] = []
     if args.out is not None:
+        from viz.render import RenderError
+
         try:
             written = _pictures(args)
-        except OSError as exc:
-            print(f"{PROG}: error: cannot write to {args.out!r}: {exc}", file=sys.stderr)
+        except (OSError, RenderError) as exc:  # a full disk, a size limit, a folder not made
+            if isinstance(exc, OSError) and exc.filename is not None:
+                reason = f"cannot write {exc.filename!r}: {exc.strerror}"
+            else:  # viz's errors (OutputPathError too) already say what and where
+                reason = str(exc)
+            print(f"{PROG}: error: {reason}", file=sys.stderr)
             return 1
     _text(args)
     if args.out is not None:
