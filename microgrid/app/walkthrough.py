@@ -66,7 +66,6 @@ TEXT = {
         "final": "E_total after {n} steps",
         "outputs": "outputs",
         "target": "target",
-        "check": "Every number above was computed by the autograd engine (microgrid.Value).",
         "blog_rule": "As the blog computes them (--blog): the hidden layer's gradients use w5..w8 "
         "after their update, dE_total/dout_h1 = dE_total/dnet_o1 * w5_new + dE_total/dnet_o2 "
         "* w7_new",
@@ -119,7 +118,6 @@ TEXT = {
         "final": "{n} 步之后的总误差 E_total",
         "outputs": "输出",
         "target": "目标值",
-        "check": "以上每个数字都由自动求导引擎 (microgrid.Value) 计算得出。",
         "blog_rule": "按博客的算法 (--blog): 隐藏层的梯度用更新后的 w5..w8, dE_total/dout_h1 = "
         "dE_total/dnet_o1 * w5_new + dE_total/dnet_o2 * w7_new",
         "blog_note": "笔记引用的博客报告这一步之后 E_total = {blog}; 引擎算出 {ours}。\n  "
@@ -173,8 +171,7 @@ def walkthrough(
     _update(p, t, ex, lr, update_biases, blog)
     if steps > 1:
         _train(p, t, ex, steps, lr, update_biases, progress, blog)
-    p.line("")
-    p.line(t["check"])
+    p.closing(lang)
     return ex
 
 

@@ -218,6 +218,7 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
             ]
         )
     _backward(p, t)
+    p.closing(lang)
 
 
 def features():

@@ -91,6 +91,7 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
     p.line(f"  {t['bound']}")
     for case, numbers in CASES.items():
         _case(p, t, lang, t[case], numbers)
+    p.closing(lang)
 
 
 def _case(p: Printer, t, lang: str, heading: str, numbers: dict) -> None:

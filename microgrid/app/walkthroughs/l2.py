@@ -153,6 +153,7 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
     p.line(f"  {t['decay']}: w1 = {p.num(plain['w1'].data)}, w2 = {p.num(plain['w2'].data)}")
 
     _shrink(p, t)
+    p.closing(lang)
 
 
 def _shrink(p: Printer, t) -> None:

@@ -152,6 +152,7 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
     )
     after = build({"w1": v["w1"].data, "w2": v["w2"].data}, v["b"].data)["L"].data
     p.line(f"  {t['after']}: L = {p.num(after)}   ({t['before']}: {p.num(L.data)})")
+    p.closing(lang)
 
 
 def write_pictures(out_dir: str | os.PathLike[str], *, lang: str = "en") -> list[str]:

@@ -236,6 +236,7 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
         finals.append((name, *_final_x(records), records[-1]["f"]))
     p.heading(t["summary"].format(n=STEPS))
     p.table((t["rule"], "x1", "x2", "f(x)"), finals)
+    p.closing(lang)
 
 
 def _final_x(records: list[dict]) -> list[float]:

@@ -140,6 +140,7 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
             ("Σ ∂L/∂x (avg)", "", total["avg"]),
         ]
     )
+    p.closing(lang)
 
 
 def write_pictures(out_dir: str | os.PathLike[str], *, lang: str = "en") -> list[str]:

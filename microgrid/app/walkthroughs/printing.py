@@ -15,6 +15,12 @@ from microgrid.explain import number
 
 LANGUAGES = ("en", "zh")
 
+#: The last line of every walkthrough.
+CLOSING = {
+    "en": "Every number above was computed by the autograd engine (microgrid.Value).",
+    "zh": "以上每个数字都由自动求导引擎 (microgrid.Value) 计算得出。",
+}
+
 
 def words(text: Mapping[str, Mapping[str, str]], lang: str) -> Mapping[str, str]:
     """The words of ``lang`` from a walkthrough's ``TEXT`` table; refuses an unknown language."""
@@ -68,6 +74,11 @@ class Printer:
         self.write("")
         self.write(text)
         self.write("-" * display_width(text))
+
+    def closing(self, lang: str) -> None:
+        """The walkthrough's last line: where its numbers came from."""
+        self.write("")
+        self.write(CLOSING[lang])
 
     def rows(self, rows: Iterable[tuple[str, ...]], indent: str = "  ") -> None:
         """Rows of cells; every column but the last is padded to its widest cell."""

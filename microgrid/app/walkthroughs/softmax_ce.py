@@ -189,6 +189,7 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
     loss = softmax_cross_entropy([zs], [list(LABEL)])
     loss.backward()
     p.line("  " + t["library"].format(c=p.num(loss.data), g=p.vec(zi.grad for zi in zs)))
+    p.closing(lang)
 
 
 def write_pictures(out_dir: str | os.PathLike[str], *, lang: str = "en") -> list[str]:
