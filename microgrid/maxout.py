@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from microgrid.engine import Value
 from microgrid.functional import Scalar, as_values
-from microgrid.pooling import routed
+from microgrid.pooling import first_argmax, routed
 
 __all__ = ["maxout"]
 
@@ -39,9 +39,5 @@ def maxout(z: Sequence[Scalar], pieces: int) -> list[Value]:
     out = []
     for start in range(0, len(values), pieces):
         group = values[start : start + pieces]
-        best = 0
-        for i in range(1, pieces):
-            if group[i].data > group[best].data:  # on a tie the first piece stays
-                best = i
-        out.append(routed(group, best, "maxout"))
+        out.append(routed(group, first_argmax(group), "maxout"))
     return out

@@ -99,12 +99,21 @@ def routed(window: list[Value], pick: int, op: str) -> Value:
     return Value(window[pick].data, window, local, op)
 
 
+def first_argmax(values: list[Value]) -> int:
+    """The position of the largest value, the first one on a tie; a NaN wins (and is passed
+    on, never hidden, as with the engine's ``maximum``)."""
+    best, top = 0, values[0].data
+    for i in range(1, len(values)):
+        if top != top:  # NaN
+            break
+        d = values[i].data
+        if d > top or d != d:  # strictly larger: on a tie the first position stays
+            best, top = i, d
+    return best
+
+
 def _window_max(window: list[Value]) -> Value:
-    best, top = 0, window[0].data
-    for i in range(1, len(window)):
-        if window[i].data > top:  # strictly larger: on a tie the first position stays
-            best, top = i, window[i].data
-    return routed(window, best, "max_pool")
+    return routed(window, first_argmax(window), "max_pool")
 
 
 def _window_mean(window: list[Value]) -> Value:
@@ -159,6 +168,8 @@ def stochastic_pool2d(
                 f"{weights.min():g} in a window"
             )
         total = weights.sum()
+        if total != total:  # a NaN activation: passed on, never hidden
+            return routed(window, int(np.flatnonzero(np.isnan(weights))[0]), "stochastic_pool")
         if total == 0.0:
             return routed(window, 0, "stochastic_pool")
         if source is None:

@@ -345,3 +345,20 @@ def test_each_pooling_window_is_one_node_whose_edges_carry_the_routing():
     assert a.op == "avg_pool" and a.local_grads == (0.25,) * 4 and a.data == 11.0 / 4
     (z,) = F.maxout([0.5, 2.0, 1.0], 3)
     assert z.op == "maxout" and z.local_grads == (0.0, 1.0, 0.0) and z.data == 2.0
+
+
+def test_a_nan_is_passed_on_by_pooling_and_maxout_never_hidden():
+    nan = float("nan")
+
+    def window(values):  # from_numpy refuses NaN, so the Values are made by hand
+        v = [Value(a) for a in values]
+        return [[[v[:2], v[2:]]]]
+
+    for values in ([1.0, nan, 3.0, 2.0], [nan, 1.0, 3.0, 2.0], [1.0, 2.0, 3.0, nan]):
+        for out in (F.max_pool2d(window(values), 2), F.avg_pool2d(window(values), 2)):
+            assert np.isnan(grid.data(out)).all(), (values, out)
+        (z,) = F.maxout(values, 4)
+        assert z.data != z.data
+    x = window([0.5, nan, 1.0, 2.0])
+    assert np.isnan(grid.data(F.stochastic_pool2d(x, 2, seed=0))).all()
+    assert np.isnan(grid.data(F.stochastic_pool2d(x, 2, training=False))).all()
