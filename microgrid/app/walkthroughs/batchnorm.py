@@ -75,6 +75,8 @@ TEXT = {
         "number to every x of a feature moves μ with it and changes no y, so L cannot change:",
         "shift": "add 0.1 to every sample of feature 0 and run the forward pass again",
         "library": "from",
+        "xhat_of": "x̂ of {x}",
+        "closed_col": "closed form",
     },
     "zh": {
         "title": "批量归一化, 层归一化, 实例归一化与分组归一化 (种子笔记 004, Q6)",
@@ -103,6 +105,8 @@ TEXT = {
         "加同一个数, μ 也随之移动, y 不变, 所以 L 不变:",
         "shift": "给特征 0 的每个样本加 0.1, 重新做一次正向传播",
         "library": "来自",
+        "xhat_of": "{x} 的 x̂",
+        "closed_col": "闭式解",
     },
 }
 
@@ -210,11 +214,11 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
         p.equations(
             [
                 (
-                    f"x̂ of {xv.label}",
+                    t["xhat_of"].format(x=xv.label),
                     f"({xv.data:g} - {p.num(mean)}) / sqrt({p.num(variance)} + {EPS:g})",
                     by_hand,
                 ),
-                ("", f"{t['library']} {_function(method)}", first),
+                ("", f"{t['library']} functional.{_function(method)}", first),
             ]
         )
     _backward(p, t)
@@ -240,6 +244,7 @@ def features():
 def _backward(p: Printer, t) -> None:
     p.heading(t["backward"])
     p.line(f"  {t['bn']}")
+    p.line(f"  {t['closed']}")
     graph = features()
     x, y, L = graph["x"], graph["y"], graph["L"]
     L.backward()
@@ -257,7 +262,7 @@ def _backward(p: Printer, t) -> None:
         p.line("")
         p.line("  " + t["feature"].format(f=f, mu=p.num(mu.data), var=p.num(var.data), g=gamma))
         p.table(
-            ("n", "x", "x̂", "g = ∂L/∂y", t["engine"], "closed form"),
+            ("n", "x", "x̂", "g = ∂L/∂y", t["engine"], t["closed_col"]),
             ((str(n), column[n].data, xhat[n], g[n], column[n].grad, closed[n]) for n in range(N)),
         )
         p.equations([(t["sum"], "", sum(v.grad for v in column))], indent="    ")
