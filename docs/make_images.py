@@ -12,6 +12,9 @@ chain-rule caption (as ``Stepper.write_frames`` exports it for slides).
 
 stepper_page.png: the stepper page at that step, at 1280x800 (needs playwright and Chromium).
 
+normalization_sets.png: which values share one mean and variance in batch, layer, instance and
+group norm (the picture ``microgrid walkthrough batchnorm --out DIR`` writes).
+
 The neuron picture, without the intermediate labels, comes from the CLI::
 
     microgrid render "tanh(x1*w1 + x2*w2 + b)" --set x1=2 --set x2=0 --set w1=-3 --set w2=1 \\
@@ -96,9 +99,17 @@ def page_screenshot(stepper, frame: int, path: Path) -> None:
     print("wrote", path)
 
 
+def normalization_sets() -> None:
+    """The seed's figure of the four normalizations, from the batchnorm walkthrough."""
+    from microgrid.app.walkthroughs.batchnorm import groups_dot
+
+    print("wrote", viz.Drawing(groups_dot("en")).render(HERE / "normalization_sets.png"))
+
+
 def main() -> None:
     HERE.mkdir(parents=True, exist_ok=True)
     worked_example()
+    normalization_sets()
     drawing = viz.draw(
         neuron(),
         local_grads=True,

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from microgrid.app.worked_example import LEARNING_RATE, PARAMETERS, WorkedExample
-from microgrid.explain import explain, number, signed_sum
+from microgrid.app.walkthroughs.printing import LANGUAGES, Printer, display_width
+from microgrid.app.worked_example import BLOG, LEARNING_RATE, PARAMETERS, WorkedExample
+from microgrid.explain import explain, signed_sum
 
-LANGUAGES = ("en", "zh")
+__all__ = ["LANGUAGES", "TEXT", "walkthrough"]
 
 TEXT = {
     "en": {
@@ -38,7 +39,7 @@ TEXT = {
         "forward": "1. Forward pass",
         "hidden": "hidden layer",
         "output": "output layer",
-        "errors": "error (squared error, halved)",
+        "errors": "error (half the squared error; E_total adds both, it is not a mean)",
         "w5": "2. Backward pass: how much does w5 change E_total? (chain rule)",
         "w5_intro": "w5 reaches E_total through net_o1 and out_o1 only, so three factors:",
         "engine": "the same number from E_total.backward()",
@@ -65,7 +66,15 @@ TEXT = {
         "final": "E_total after {n} steps",
         "outputs": "outputs",
         "target": "target",
-        "check": "Every number above was computed by the autograd engine (microgrid.Value).",
+        "blog_rule": "As the blog computes them (--blog): the hidden layer's gradients use w5..w8 "
+        "after their update, dE_total/dout_h1 = dE_total/dnet_o1 * w5_new + dE_total/dnet_o2 "
+        "* w7_new",
+        "blog_note": "The blog the seed cites reports E_total = {blog} after this step; the "
+        "engine gives {ours}.\n  The difference is real: the blog computed the hidden layer's "
+        "gradients with w5..w8 already updated,\n  while the chain rule takes the weights the "
+        "forward pass used. --blog reproduces the blog's numbers.",
+        "blog_same": "the blog reports {blog}",
+        "blog_final": "the blog reports out_o1 = {o1}, out_o2 = {o2} after 10,000 steps",
     },
     "zh": {
         "lang": "zh",
@@ -82,7 +91,7 @@ TEXT = {
         "forward": "1. 正向传播",
         "hidden": "隐藏层",
         "output": "输出层",
-        "errors": "误差 (均方误差的一半)",
+        "errors": "误差 (平方误差的一半, 两个输出相加而不是求平均)",
         "w5": "2. 反向传播: w5 对总误差 E_total 有多大影响? (链式法则)",
         "w5_intro": "w5 只经过 net_o1 和 out_o1 影响 E_total, 所以是三个因子相乘:",
         "engine": "E_total.backward() 算出的同一个数",
@@ -109,52 +118,16 @@ TEXT = {
         "final": "{n} 步之后的总误差 E_total",
         "outputs": "输出",
         "target": "目标值",
-        "check": "以上每个数字都由自动求导引擎 (microgrid.Value) 计算得出。",
+        "blog_rule": "按博客的算法 (--blog): 隐藏层的梯度用更新后的 w5..w8, dE_total/dout_h1 = "
+        "dE_total/dnet_o1 * w5_new + dE_total/dnet_o2 * w7_new",
+        "blog_note": "笔记引用的博客报告这一步之后 E_total = {blog}; 引擎算出 {ours}。\n  "
+        "差别是真实的: 博客计算隐藏层梯度时用的是已经更新过的 w5..w8,\n  "
+        "而链式法则用的是正向传播时的权重。"
+        "加 --blog 可重现博客的数字。",
+        "blog_same": "博客报告 {blog}",
+        "blog_final": "博客报告 10,000 步之后 out_o1 = {o1}, out_o2 = {o2}",
     },
 }
-
-
-class Printer:
-    """Writes aligned lines: numbers at a fixed number of decimals, formulas padded to a column."""
-
-    def __init__(self, write: Callable[[str], None], digits: int) -> None:
-        self.write = write
-        self.digits = digits
-
-    def num(self, x: float) -> str:
-        return number(x, self.digits)
-
-    def col(self, x: float) -> str:
-        """A number for a column: a space where the minus sign would be, so digits line up."""
-        return number(x, self.digits) if x < 0 else " " + number(x, self.digits)
-
-    def line(self, text: str = "") -> None:
-        self.write(text)
-
-    def heading(self, text: str) -> None:
-        self.write("")
-        self.write(text)
-        self.write("-" * _display_width(text))
-
-    def rows(self, rows: Iterable[tuple[str, ...]], indent: str = "  ") -> None:
-        """Rows of cells; every column but the last is padded to its widest cell."""
-        rows = list(rows)
-        width = max(len(r) for r in rows)
-        widths = [
-            max((_display_width(r[c]) for r in rows if c < len(r) - 1), default=0)
-            for c in range(width)
-        ]
-        for r in rows:
-            cells = [
-                cell + " " * (widths[c] - _display_width(cell)) if c < len(r) - 1 else cell
-                for c, cell in enumerate(r)
-            ]
-            self.write((indent + "".join(cells)).rstrip())
-
-
-def _display_width(text: str) -> int:
-    """Columns a string takes in a terminal: CJK characters take two."""
-    return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in text)
 
 
 def _short(x: float) -> str:
@@ -172,17 +145,18 @@ def walkthrough(
     lr: float = LEARNING_RATE,
     progress: Callable[[Iterable], Iterable] | None = None,
     example: WorkedExample | None = None,
+    blog: bool = False,
 ) -> WorkedExample:
     """Write the walkthrough line by line with ``write``; returns the example (trained).
 
     ``steps`` is the total number of gradient-descent steps (0 or 1: just the step of part 4;
     more: part 5 trains on and reports the final error). ``progress`` wraps the training loop
     (for a progress bar). ``example`` is the network to use (a fresh one by default).
+    ``blog=True`` updates as the blog the seed cites does (hidden-layer gradients through the
+    already updated w5..w8), which reproduces the blog's figures.
     """
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
-        raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a non-negative int, got {steps!r}")
     t = TEXT[lang]
@@ -194,18 +168,17 @@ def walkthrough(
     _forward(p, t, ex)
     _w5(p, t, ex)
     _w1(p, t, ex)
-    _update(p, t, ex, lr, update_biases)
+    _update(p, t, ex, lr, update_biases, blog)
     if steps > 1:
-        _train(p, t, ex, steps, lr, update_biases, progress)
-    p.line("")
-    p.line(t["check"])
+        _train(p, t, ex, steps, lr, update_biases, progress, blog)
+    p.closing(lang)
     return ex
 
 
 # ------------------------------------------------------------------------------------ parts
 def _setup(p: Printer, t: dict, ex: WorkedExample, lr: float) -> None:
     p.line(t["title"])
-    p.line("=" * _display_width(t["title"]))
+    p.line("=" * display_width(t["title"]))
     p.line(t["setup"])
     leaf = ex.leaves
 
@@ -288,7 +261,7 @@ def _w1(p: Printer, t: dict, ex: WorkedExample) -> None:
     p.heading(t["w1"])
     p.line(f"  {t['w1_intro']}")
     p.line("    dE_total/dw1 = (dE_o1/dout_h1 + dE_o2/dout_h1) * dout_h1/dnet_h1 * dnet_h1/dw1")
-    rows = []
+    rows: list[tuple[str, ...]] = []
     parts = []
     for k, note in (("o1", t["from_o1"]), ("o2", t["from_o2"])):
         symbols, numbers, value = _chain(p, ex.values[f"E_{k}"], ex.out_h1)
@@ -314,12 +287,19 @@ def _w1(p: Printer, t: dict, ex: WorkedExample) -> None:
         p.line("    " + text)
 
 
-def _update(p: Printer, t: dict, ex: WorkedExample, lr: float, update_biases: bool) -> None:
+def _update(
+    p: Printer, t: dict, ex: WorkedExample, lr: float, update_biases: bool, blog: bool
+) -> None:
     p.heading(t["update"])
     p.line(f"  {t['rule']}: w = w - \u03b7 * dE_total/dw,  \u03b7 = {lr:g}")
+    if blog:
+        p.line(f"  {t['blog_rule']}")
+        ex.blog_backward(lr)
     before = ex.E_total.data
     learned = set(ex.parameters(biases=update_biases))
-    rows = [(t["param"], "   ", t["value"], "   ", t["grad"] + "(.)", "   ", t["new"])]
+    rows: list[tuple[str, ...]] = [
+        (t["param"], "   ", t["value"], "   ", t["grad"] + "(.)", "   ", t["new"])
+    ]
     for name in PARAMETERS:
         v = ex.leaves[name]
         new = v.data - lr * v.grad if v in learned else v.data
@@ -339,12 +319,19 @@ def _update(p: Printer, t: dict, ex: WorkedExample, lr: float, update_biases: bo
     ex.update(lr, update_biases)
     after = ex.forward().data
     p.line(f"  {t['after']}: {p.num(after)}   ({t['before']}: {p.num(before)})")
+    if blog:
+        p.line(f"  ({t['blog_same'].format(blog=BLOG['E_after_1_step'])})")
+    elif lr == LEARNING_RATE and not update_biases:
+        for text in (
+            t["blog_note"].format(blog=BLOG["E_after_1_step"], ours=p.num(after)).split("\n")
+        ):
+            p.line(f"  {text.strip()}")
 
 
-def _train(p, t, ex, steps, lr, update_biases, progress) -> None:
+def _train(p, t, ex, steps, lr, update_biases, progress, blog) -> None:
     p.heading(t["train"].format(n=steps))
     p.line(f"  ({t['train_more'].format(n=steps - 1)})")
-    ex.train(steps - 1, lr, update_biases, progress=progress)
+    ex.train(steps - 1, lr, update_biases, progress=progress, blog=blog)
     p.line(f"  {t['final'].format(n=steps)}: {p.num(ex.E_total.data)}")
     p.line(f"  {t['outputs']}:")
     rows = [
@@ -357,3 +344,13 @@ def _train(p, t, ex, steps, lr, update_biases, progress) -> None:
         for k, tgt in (("o1", ex.leaves["target_o1"]), ("o2", ex.leaves["target_o2"]))
     ]
     p.rows(rows, indent="    ")
+    if blog and steps == 10000 and lr == LEARNING_RATE and not update_biases:
+        b = BLOG
+        p.line(
+            "  ("
+            + t["blog_final"].format(
+                o1=b["out_o1_after_10000_steps"],
+                o2=b["out_o2_after_10000_steps"],
+            )
+            + ")"
+        )
