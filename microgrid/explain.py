@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from microgrid._checks import positive_int
 from microgrid.engine import Value
 from microgrid.graph import topological_order
 from microgrid.naming import derivative_name
@@ -227,8 +228,7 @@ def explain(root: Value, leaf: Value, limit: int = DEFAULT_LIMIT) -> Explanation
     for what, v in (("root", root), ("leaf", leaf)):
         if not isinstance(v, Value):
             raise TypeError(f"explain needs a Value as {what}, got {type(v).__name__}: {v!r}")
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"limit must be a positive int, got {limit!r}")
+    limit = positive_int("limit", limit)
     n = count_paths(root, leaf)
     if n > limit:
         raise_limit = f", or pass limit={n}" if n <= 100_000 else ""

@@ -50,6 +50,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from microgrid import _grad_mode
+from microgrid._checks import positive_int
 from microgrid.engine import Value, _as_float
 from microgrid.functional import log_softmax, softmax
 from microgrid.init import Rng, Scheme, draw, get_scheme, make_rng
@@ -133,12 +134,6 @@ def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value]:
         else:
             out.append(Value(_as_float(xi, f"{who} input x{i}"), label=f"x{i}"))
     return out
-
-
-def _check_width(name: str, n: object, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {n!r}")
-    return int(n)
 
 
 def _as_parameter(x: Value | float, what: str) -> tuple[Value, bool]:
@@ -357,7 +352,7 @@ class Neuron(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        self.nin = _check_width("nin", nin)
+        self.nin = positive_int("nin", nin)
         self.activation_name = _activation_name(activation)
         self._act = get_activation(activation)
         made: set[int] = set()
@@ -448,8 +443,8 @@ class Layer(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        self.nin = _check_width("nin", nin)
-        self.nout = _check_width("nout", nout)
+        self.nin = positive_int("nin", nin)
+        self.nout = positive_int("nout", nout)
         key = activation.lower() if isinstance(activation, str) else None
         if key in LAYER_ACTIVATIONS:
             self._layer_act = LAYER_ACTIVATIONS[key]
@@ -667,12 +662,12 @@ class MLP(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        self.nin = _check_width("nin", nin)
+        self.nin = positive_int("nin", nin)
         if isinstance(nouts, numbers.Integral):
             nouts = [nouts]
         if not nouts:
             raise ValueError("MLP needs at least one layer width in nouts")
-        self.nouts = [_check_width(f"nouts[{i}]", n) for i, n in enumerate(nouts)]
+        self.nouts = [positive_int(f"nouts[{i}]", n) for i, n in enumerate(nouts)]
         self.activation_name = _activation_name(activation)
         self.output_activation_name = _activation_name(output_activation)
         source = make_rng(seed, rng)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from microgrid._checks import finite_table
+from microgrid._checks import finite_table, positive_int
 from microgrid._grad_mode import no_grad
 from microgrid.engine import Value
 from microgrid.losses import get_loss
@@ -215,10 +215,7 @@ def _make_optimizer(model: Any, optimizer: Any, lr: float | None) -> Optimizer:
 def _check_count(name: str, value: Any, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be a positive whole number{extra}, got {value!r}")
-    return int(value)
+    return positive_int(name, value)
 
 
 # --------------------------------------------------------------------------------- public API

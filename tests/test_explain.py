@@ -112,7 +112,7 @@ def test_bad_arguments_are_named():
         explain(1.0, x)
     with pytest.raises(TypeError, match="as leaf"):
         explain(x, "x")
-    with pytest.raises(ValueError, match="limit must be a positive int"):
+    with pytest.raises(ValueError, match="limit must be a positive whole number"):
         explain(x, x, limit=0)
 
 

@@ -71,7 +71,7 @@ def test_bias_false_and_weight_count_checks():
         Neuron(3, weights=[1.0, 2.0])
     with pytest.raises(ValueError, match="needs 2 rows of weights, got 1"):
         Layer(2, 2, weights=[[1.0, 2.0]])
-    with pytest.raises(ValueError, match="nin must be an int >= 1"):
+    with pytest.raises(ValueError, match="nin must be a positive whole number"):
         MLP(0, [2])
     with pytest.raises(ValueError, match="contradicts"):
         Neuron(2, bias=False, bias_value=1.0)

@@ -378,7 +378,7 @@ def test_bad_validation_data_names_validation():
     ("kwargs", "message"),
     [
         (dict(epochs=0), "epochs must be a positive whole number"),
-        (dict(batch_size=0), "batch_size must be a positive whole number or None"),
+        (dict(batch_size=0), "batch_size must be a positive whole number"),
         (dict(batch_size=2.5), "batch_size must be"),
         (dict(early_stopping=0), "patience"),
         (dict(loss="nope"), "unknown loss 'nope'"),

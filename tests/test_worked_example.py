@@ -162,7 +162,7 @@ def test_against_the_reference_file():
 def test_bad_input_is_refused_by_name():
     with pytest.raises(KeyError, match="unknown name 'w9'"):
         WorkedExample(weights={"w9": 1.0})
-    with pytest.raises(ValueError, match="steps must be a non-negative int"):
+    with pytest.raises(ValueError, match="steps must be a whole number >= 0"):
         WorkedExample().train(-1)
     with pytest.raises(TypeError):
         WorkedExample(inputs={"i1": "x"})

@@ -29,6 +29,7 @@ from collections.abc import Collection, Iterable
 
 import graphviz
 
+from microgrid._checks import positive_int
 from microgrid.engine import Value
 from microgrid.graph import topological_order
 from viz import labels, style
@@ -83,8 +84,7 @@ def draw(
         raise TypeError(f"draw needs a Value to draw from, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    max_nodes = positive_int("max_nodes", max_nodes)
     order = topological_order(root)
     index = {v: i for i, v in enumerate(order)}
     groups = _collapse_groups(order, _as_prefixes(collapse))

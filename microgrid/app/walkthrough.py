@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from microgrid._checks import whole_number
 from microgrid.app.worked_example import LEARNING_RATE, PARAMETERS, WorkedExample
 from microgrid.explain import explain, number, signed_sum
 
@@ -181,10 +182,8 @@ def walkthrough(
     """
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
-        raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+    digits = whole_number("digits", digits, minimum=1, maximum=17)
+    steps = whole_number("steps", steps)
     t = TEXT[lang]
     p = Printer(write, digits)
     ex = example if example is not None else WorkedExample()
