@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from microgrid._checks import positive_int
 from microgrid.engine import Value
+from microgrid.formatting import fixed, short, signed_sum
 from microgrid.graph import topological_order
 from microgrid.naming import derivative_name
 
@@ -117,20 +118,20 @@ class Explanation:
             route = " -> ".join(_elide([name_of(v) for v in _named(path)], "..."))
             lines.append(f"  {words['path']} {k}: {route}")
             symbols = _elide([f"d{name_of(f.upper)}/d{name_of(f.lower)}" for f in factors], "...")
-            numbers = _elide([number(f.value, digits) for f in factors], "...")
+            numbers = _elide([fixed(f.value, digits) for f in factors], "...")
             widths = [max(len(s), len(t)) for s, t in zip(symbols, numbers)]
             lines.append("    " + " * ".join(s.rjust(w) for s, w in zip(symbols, widths)))
             lines.append("  = " + " * ".join(t.rjust(w) for t, w in zip(numbers, widths)))
-            lines.append(f"  = {number(path.product, digits)}")
+            lines.append(f"  = {fixed(path.product, digits)}")
             if edges:
                 for e in path.edges:
                     lines.append(
                         f"      edge d{name_of(e.parent)}/d{name_of(e.child)}"
-                        f" = {number(e.local_grad, digits)}"
+                        f" = {fixed(e.local_grad, digits)}"
                     )
         if n > 1:
             lines.append(f"{grad} = {signed_sum([p.product for p in self.paths], digits)}")
-        lines.append(f"{grad} = {number(self.total, digits)}")
+        lines.append(f"{grad} = {fixed(self.total, digits)}")
         return "\n".join(lines)
 
 
@@ -161,27 +162,11 @@ def _elide(items: list[str], gap: str) -> list[str]:
     return [*items[:5], f"{gap}({len(items) - 10} more){gap}", *items[-5:]]
 
 
-def number(x: float, digits: int = 6) -> str:
-    """A number with ``digits`` decimals; scientific when fixed point would keep fewer than three
-    significant digits (and always below 1e-4), so small numbers never print as 0.000."""
-    if x != 0 and abs(x) < max(1e-4, 10.0 ** (2 - digits)):
-        return f"{x:.{max(digits - 1, 1)}e}"
-    return f"{x:.{digits}f}"
-
-
-def signed_sum(terms: list[float], digits: int = 6) -> str:
-    """``a + b - c`` with each term's sign written once (never ``+ -0.2``)."""
-    text = number(terms[0], digits)
-    for t in terms[1:]:
-        text += f" {'-' if t < 0 else '+'} {number(abs(t), digits)}"
-    return text
-
-
 def name_of(value: Value) -> str:
     """How a node is written: its label, a constant's value, else its expression in brackets
     (``(x·w + b)``), the same names the stepper's captions use."""
     if value.op == "const" and not value.label:
-        return f"{value.data:g}"
+        return short(value.data)
     return derivative_name(value)
 
 

@@ -7,6 +7,7 @@ unnamed node the same thing: ``w5·out_h1``, ``(x·w + b)``, ``tanh(n)``.
 from __future__ import annotations
 
 from microgrid.engine import Value
+from microgrid.formatting import short
 
 _INFIX = {"*": "\u00b7", "/": "/", "+": " + ", "-": " \u2212 "}
 
@@ -16,7 +17,7 @@ def expression_name(v: Value, depth: int = 2) -> str:
     if v.label:
         return v.label
     if v.op == "const" or not v.children:
-        return f"{v.data:g}"
+        return short(v.data)
     if depth == 0:
         return "(\u2026)"
     parts = [expression_name(c, depth - 1) for c in v.children]

@@ -7,9 +7,9 @@ import pytest
 
 import viz
 from microgrid import Value, explain
-from microgrid.nn import MLP
 from microgrid._checks import positive_int, whole_number
 from microgrid.app.walkthrough import walkthrough
+from microgrid.nn import MLP
 
 
 @pytest.mark.parametrize("value", [1, 7, np.int64(3), np.int32(2), np.uint8(5)])

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable
 
 from microgrid._checks import whole_number
 from microgrid.app.worked_example import LEARNING_RATE, PARAMETERS, WorkedExample
-from microgrid.explain import explain, number, signed_sum
+from microgrid.explain import explain
+from microgrid.formatting import as_given, fixed, short, signed_sum
 
 LANGUAGES = ("en", "zh")
 
@@ -123,11 +124,11 @@ class Printer:
         self.digits = digits
 
     def num(self, x: float) -> str:
-        return number(x, self.digits)
+        return fixed(x, self.digits)
 
     def col(self, x: float) -> str:
         """A number for a column: a space where the minus sign would be, so digits line up."""
-        return number(x, self.digits) if x < 0 else " " + number(x, self.digits)
+        return fixed(x, self.digits) if x < 0 else " " + fixed(x, self.digits)
 
     def line(self, text: str = "") -> None:
         self.write(text)
@@ -156,11 +157,6 @@ class Printer:
 def _display_width(text: str) -> int:
     """Columns a string takes in a terminal: CJK characters take two."""
     return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in text)
-
-
-def _short(x: float) -> str:
-    """A starting number as the seed writes it: 0.05, 0.10, 0.40 (else as short as exact)."""
-    return f"{x:.2f}" if round(x, 2) == x else repr(x)
 
 
 def walkthrough(
@@ -209,7 +205,7 @@ def _setup(p: Printer, t: dict, ex: WorkedExample, lr: float) -> None:
     leaf = ex.leaves
 
     def names(*keys: str) -> str:
-        return "   ".join(f"{k} = {_short(leaf[k].data)}" for k in keys)
+        return "   ".join(f"{k} = {as_given(leaf[k].data)}" for k in keys)
 
     p.rows(
         [
@@ -220,7 +216,7 @@ def _setup(p: Printer, t: dict, ex: WorkedExample, lr: float) -> None:
             ("", "  ", f"{names('b2')}  ({t['shared_b2']})"),
             (t["targets"], "  ", names("target_o1", "target_o2")),
             (t["loss"], "  ", "E_o = 1/2 (target_o - out_o)^2,  E_total = E_o1 + E_o2"),
-            (t["lr"], "  ", f"\u03b7 = {lr:g}"),
+            (t["lr"], "  ", f"\u03b7 = {short(lr)}"),
         ]
     )
 
@@ -315,7 +311,7 @@ def _w1(p: Printer, t: dict, ex: WorkedExample) -> None:
 
 def _update(p: Printer, t: dict, ex: WorkedExample, lr: float, update_biases: bool) -> None:
     p.heading(t["update"])
-    p.line(f"  {t['rule']}: w = w - \u03b7 * dE_total/dw,  \u03b7 = {lr:g}")
+    p.line(f"  {t['rule']}: w = w - \u03b7 * dE_total/dw,  \u03b7 = {short(lr)}")
     before = ex.E_total.data
     learned = set(ex.parameters(biases=update_biases))
     rows = [(t["param"], "   ", t["value"], "   ", t["grad"] + "(.)", "   ", t["new"])]
@@ -351,7 +347,7 @@ def _train(p, t, ex, steps, lr, update_biases, progress) -> None:
             f"out_{k}",
             " = ",
             p.col(ex.values[f"out_{k}"].data),
-            f"   {t['target']} {_short(tgt.data)}",
+            f"   {t['target']} {as_given(tgt.data)}",
         )
         for k, tgt in (("o1", ex.leaves["target_o1"]), ("o2", ex.leaves["target_o2"]))
     ]

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from microgrid.app import expr
+from microgrid.formatting import short
 
 PROG = "microgrid render"
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -122,10 +123,6 @@ def check_writable(path: str) -> None:
         raise UsageError(f"-o {path!r}: no permission to write there")
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         values = parse_assignments(args.assignments)
@@ -182,19 +179,19 @@ def run(args: argparse.Namespace) -> int:
 
     text = args.expression.strip()
     if text == root.label:  # a bare variable: "x = 1", not "x = x = 1"
-        print(f"{root.label} = {_fmt(root.data)}")
+        print(f"{root.label} = {short(root.data)}")
     else:
-        print(f"{root.label} = {text} = {_fmt(root.data)}")
+        print(f"{root.label} = {text} = {short(root.data)}")
     if leaves:
         width = max(len(name) for name in leaves)
         if args.no_grads:
             print("values:")
             for name, leaf in leaves.items():
-                print(f"  {name:<{width}} = {_fmt(leaf.data):>10}")
+                print(f"  {name:<{width}} = {short(leaf.data):>10}")
         else:
             print(f"gradients of {root.label} (backward pass):")
             for name, leaf in leaves.items():
-                value, grad = _fmt(leaf.data), _fmt(leaf.grad)
+                value, grad = short(leaf.data), short(leaf.grad)
                 print(f"  {name:<{width}} = {value:>10}   d{root.label}/d{name} = {grad}")
     nodes = f"{drawing.n_nodes} node{'' if drawing.n_nodes == 1 else 's'}"
     print(f"wrote {args.output} ({fmt.upper()}, {nodes})")
