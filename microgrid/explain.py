@@ -25,6 +25,7 @@ from microgrid.engine import Value
 from microgrid.formatting import fixed, short, signed_sum
 from microgrid.graph import topological_order
 from microgrid.naming import derivative_name
+from microgrid.words import words
 
 #: explain() refuses to list more paths than this unless told otherwise.
 DEFAULT_LIMIT = 1000
@@ -101,22 +102,20 @@ class Explanation:
 
         ``lang="zh"`` writes the words in Chinese (路径, 链式法则); the maths stays the same.
         """
-        if lang not in _WORDS:
-            raise ValueError(f"lang must be one of {', '.join(_WORDS)}, got {lang!r}")
-        words = _WORDS[lang]
+        said = words(lang, "explain")
         top, bottom = name_of(self.root), name_of(self.leaf)
         grad = f"d{top}/d{bottom}"
         n = len(self.paths)
-        plural = "s" if n != 1 and lang == "en" else ""
-        lines = [f"{grad}: " + words["head"].format(n=n, s=plural, top=top, bottom=bottom)]
+        head = said["head_one"] if n == 1 else said["head"]
+        lines = [f"{grad}: " + head.format(n=n, top=top, bottom=bottom)]
         if n == 0:
-            lines.append("  " + words["none"].format(top=top, bottom=bottom) + f": {grad} = 0")
+            lines.append("  " + said["none"].format(top=top, bottom=bottom) + f": {grad} = 0")
             return "\n".join(lines)
-        lines.append("  " + words["rule"])
+        lines.append("  " + said["rule"])
         for k, path in enumerate(self.paths, 1):
             factors = path.factors()
             route = " -> ".join(_elide([name_of(v) for v in _named(path)], "..."))
-            lines.append(f"  {words['path']} {k}: {route}")
+            lines.append(f"  {said['path']} {k}: {route}")
             symbols = _elide([f"d{name_of(f.upper)}/d{name_of(f.lower)}" for f in factors], "...")
             numbers = _elide([fixed(f.value, digits) for f in factors], "...")
             widths = [max(len(s), len(t)) for s, t in zip(symbols, numbers)]
@@ -133,22 +132,6 @@ class Explanation:
             lines.append(f"{grad} = {signed_sum([p.product for p in self.paths], digits)}")
         lines.append(f"{grad} = {fixed(self.total, digits)}")
         return "\n".join(lines)
-
-
-_WORDS = {
-    "en": {
-        "head": "{n} path{s} from {top} to {bottom}",
-        "none": "{bottom} does not affect {top}",
-        "rule": "(chain rule: multiply the local derivatives along a path, add the paths)",
-        "path": "path",
-    },
-    "zh": {
-        "head": "从 {top} 到 {bottom} 共 {n} 条路径",
-        "none": "{bottom} 不影响 {top}",
-        "rule": "(链式法则: 沿每条路径把局部导数相乘, 再把各路径相加)",
-        "path": "路径",
-    },
-}
 
 
 #: A path with more factors than this is printed with its middle elided (the numbers stay exact).

@@ -15,113 +15,22 @@ English (``lang="en"``) or Chinese (``lang="zh"``: 正向传播, 反向传播, �
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from microgrid._checks import whole_number
 from microgrid.app.worked_example import LEARNING_RATE, PARAMETERS, WorkedExample
 from microgrid.explain import explain
 from microgrid.formatting import as_given, fixed, short, signed_sum
-
-LANGUAGES = ("en", "zh")
-
-TEXT = {
-    "en": {
-        "lang": "en",
-        "title": "Backpropagation, step by step: the worked example of seed 000",
-        "setup": "The network: 2 inputs, 2 hidden neurons, 2 outputs, sigmoid everywhere",
-        "inputs": "inputs",
-        "weights": "weights",
-        "biases": "biases",
-        "targets": "targets",
-        "shared_b1": "b1 is shared by h1 and h2",
-        "shared_b2": "b2 is shared by o1 and o2",
-        "loss": "error",
-        "lr": "learning rate",
-        "forward": "1. Forward pass",
-        "hidden": "hidden layer",
-        "output": "output layer",
-        "errors": "error (squared error, halved)",
-        "w5": "2. Backward pass: how much does w5 change E_total? (chain rule)",
-        "w5_intro": "w5 reaches E_total through net_o1 and out_o1 only, so three factors:",
-        "engine": "the same number from E_total.backward()",
-        "w1": "3. Backward pass into the hidden layer: dE_total/dw1",
-        "w1_intro": "out_h1 feeds both outputs, so it receives error from E_o1 and from E_o2:",
-        "from_o1": "error from E_o1",
-        "from_o2": "error from E_o2",
-        "sum": "sum of both",
-        "paths": "explain(E_total, w1) lists the same two paths through the graph:",
-        "update": "4. All ten gradients and one gradient-descent step",
-        "rule": "update rule",
-        "param": "param",
-        "value": "value",
-        "grad": "dE_total/d",
-        "new": "new value",
-        "kept": "(kept)",
-        "bias_sum": "{b} is shared, so its gradient adds both uses",
-        "weights_only": "As in the seed, only the weights change (--update-biases updates b1, b2).",
-        "with_biases": "Weights and biases are updated.",
-        "after": "E_total after one step",
-        "before": "before",
-        "train": "5. Training: {n} gradient-descent steps in total (full batch)",
-        "train_more": "the step above and {n} more",
-        "final": "E_total after {n} steps",
-        "outputs": "outputs",
-        "target": "target",
-        "check": "Every number above was computed by the autograd engine (microgrid.Value).",
-    },
-    "zh": {
-        "lang": "zh",
-        "title": "反向传播, 一步一步: 种子笔记 000 的例题",
-        "setup": "网络: 2 个输入, 2 个隐藏神经元, 2 个输出, 全部使用 sigmoid 激活函数",
-        "inputs": "输入",
-        "weights": "权重",
-        "biases": "偏置",
-        "targets": "目标值",
-        "shared_b1": "b1 由 h1 和 h2 共享",
-        "shared_b2": "b2 由 o1 和 o2 共享",
-        "loss": "误差",
-        "lr": "学习率",
-        "forward": "1. 正向传播",
-        "hidden": "隐藏层",
-        "output": "输出层",
-        "errors": "误差 (均方误差的一半)",
-        "w5": "2. 反向传播: w5 对总误差 E_total 有多大影响? (链式法则)",
-        "w5_intro": "w5 只经过 net_o1 和 out_o1 影响 E_total, 所以是三个因子相乘:",
-        "engine": "E_total.backward() 算出的同一个数",
-        "w1": "3. 反向传播到隐藏层: dE_total/dw1",
-        "w1_intro": "out_h1 连接两个输出, 所以它接受 E_o1 和 E_o2 两个地方传来的误差:",
-        "from_o1": "来自 E_o1 的误差",
-        "from_o2": "来自 E_o2 的误差",
-        "sum": "两者之和",
-        "paths": "explain(E_total, w1) 在计算图中列出同样的两条路径:",
-        "update": "4. 全部十个梯度, 以及一步梯度下降 (更新权值)",
-        "rule": "更新规则",
-        "param": "参数",
-        "value": "当前值",
-        "grad": "dE_total/d",
-        "new": "更新后",
-        "kept": "(不变)",
-        "bias_sum": "{b} 是共享的, 梯度是两处之和",
-        "weights_only": "与笔记相同, 只更新权重 (加 --update-biases 也更新 b1, b2)。",
-        "with_biases": "权重和偏置都更新。",
-        "after": "更新一步后的总误差 E_total",
-        "before": "更新前",
-        "train": "5. 训练: 共 {n} 步梯度下降 (全批量)",
-        "train_more": "上面的一步, 再加 {n} 步",
-        "final": "{n} 步之后的总误差 E_total",
-        "outputs": "输出",
-        "target": "目标值",
-        "check": "以上每个数字都由自动求导引擎 (microgrid.Value) 计算得出。",
-    },
-}
+from microgrid.words import words
 
 
 class Printer:
     """Writes aligned lines: numbers at a fixed number of decimals, formulas padded to a column."""
 
-    def __init__(self, write: Callable[[str], None], digits: int) -> None:
+    def __init__(self, write: Callable[[str], None], digits: int, lang: str) -> None:
         self.write = write
         self.digits = digits
+        self.lang = lang
 
     def num(self, x: float) -> str:
         return fixed(x, self.digits)
@@ -176,12 +85,10 @@ def walkthrough(
     more: part 5 trains on and reports the final error). ``progress`` wraps the training loop
     (for a progress bar). ``example`` is the network to use (a fresh one by default).
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    t = words(lang, "walkthrough")
     digits = whole_number("digits", digits, minimum=1, maximum=17)
     steps = whole_number("steps", steps)
-    t = TEXT[lang]
-    p = Printer(write, digits)
+    p = Printer(write, digits, lang)
     ex = example if example is not None else WorkedExample()
     ex.backward()
 
@@ -198,7 +105,7 @@ def walkthrough(
 
 
 # ------------------------------------------------------------------------------------ parts
-def _setup(p: Printer, t: dict, ex: WorkedExample, lr: float) -> None:
+def _setup(p: Printer, t: Mapping[str, str], ex: WorkedExample, lr: float) -> None:
     p.line(t["title"])
     p.line("=" * _display_width(t["title"]))
     p.line(t["setup"])
@@ -221,7 +128,7 @@ def _setup(p: Printer, t: dict, ex: WorkedExample, lr: float) -> None:
     )
 
 
-def _forward(p: Printer, t: dict, ex: WorkedExample) -> None:
+def _forward(p: Printer, t: Mapping[str, str], ex: WorkedExample) -> None:
     p.heading(t["forward"])
     formulas = {
         "net_h1": "w1*i1 + w2*i2 + b1",
@@ -248,7 +155,7 @@ def _forward(p: Printer, t: dict, ex: WorkedExample) -> None:
     )
 
 
-def _w5(p: Printer, t: dict, ex: WorkedExample) -> None:
+def _w5(p: Printer, t: Mapping[str, str], ex: WorkedExample) -> None:
     p.heading(t["w5"])
     p.line(f"  {t['w5_intro']}")
     p.line("    dE_total/dw5 = dE_total/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5")
@@ -279,7 +186,7 @@ def _chain(p: Printer, root, leaf) -> tuple[str, str, float]:
     return symbols, numbers, path.product
 
 
-def _w1(p: Printer, t: dict, ex: WorkedExample) -> None:
+def _w1(p: Printer, t: Mapping[str, str], ex: WorkedExample) -> None:
     p.heading(t["w1"])
     p.line(f"  {t['w1_intro']}")
     p.line("    dE_total/dw1 = (dE_o1/dout_h1 + dE_o2/dout_h1) * dout_h1/dnet_h1 * dnet_h1/dw1")
@@ -305,11 +212,13 @@ def _w1(p: Printer, t: dict, ex: WorkedExample) -> None:
     p.line(f"    {t['engine']}: w1.grad = {p.num(ex.w1.grad)}")
     p.line("")
     p.line(f"  {t['paths']}")
-    for text in explain(ex.E_total, ex.w1).format(digits=p.digits, lang=t["lang"]).splitlines():
+    for text in explain(ex.E_total, ex.w1).format(digits=p.digits, lang=p.lang).splitlines():
         p.line("    " + text)
 
 
-def _update(p: Printer, t: dict, ex: WorkedExample, lr: float, update_biases: bool) -> None:
+def _update(
+    p: Printer, t: Mapping[str, str], ex: WorkedExample, lr: float, update_biases: bool
+) -> None:
     p.heading(t["update"])
     p.line(f"  {t['rule']}: w = w - \u03b7 * dE_total/dw,  \u03b7 = {short(lr)}")
     before = ex.E_total.data

@@ -12,7 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from microgrid.app.walkthrough import LANGUAGES, walkthrough
+from microgrid.app.walkthrough import walkthrough
+from microgrid.words import LANGUAGES
 
 PROG = "microgrid walkthrough"
 
