@@ -1,4 +1,4 @@
-"""Argument checks shared by every layer: whole numbers, finite reals, tables of samples.
+"""Argument checks shared by every layer: whole numbers, finite reals, names, tables of samples.
 
 One place for "a whole number in a range" and "a finite real number in a range", so every
 argument error reads the same: ``steps must be a whole number >= 0, got 2.5``,
@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,6 +35,21 @@ def whole_number(name: str, value: object, *, minimum: int = 0, maximum: int | N
 def positive_int(name: str, value: object) -> int:
     """``value`` as an int >= 1 (a count: neurons, steps per decay, a limit), else ValueError."""
     return whole_number(name, value, minimum=1)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def lookup(what: str, table: Mapping[str, F], key: str | F, *, more: Iterable[str] = ()) -> F:
+    """A callable ``key`` as is, else ``table``'s entry for the name ``key``, in any case
+    (``"MSE"`` is ``"mse"``; tables are keyed in lower case). Anything else is a ValueError
+    listing the known names (and ``more``, names known elsewhere)."""
+    if callable(key):
+        return key
+    if isinstance(key, str) and key.lower() in table:
+        return table[key.lower()]
+    known = ", ".join([*table, *more])
+    raise ValueError(f"unknown {what} {key!r}; known: {known} (or a callable)")
 
 
 def finite_real(

@@ -34,7 +34,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from microgrid._checks import whole_number
+from microgrid._checks import lookup, whole_number
 
 Rng = np.random.Generator | random.Random
 Scheme = str | Callable[[int, int, Rng], float]
@@ -115,11 +115,7 @@ SCHEMES: dict[str, Callable[[int, int, Rng], float]] = {
 
 def get_scheme(scheme: Scheme) -> Callable[[int, int, Rng], float]:
     """Look a scheme up by name (or pass a callable through); unknown names list the known ones."""
-    if callable(scheme):
-        return scheme
-    if isinstance(scheme, str) and scheme in SCHEMES:
-        return SCHEMES[scheme]
-    raise ValueError(f"unknown init scheme {scheme!r}; known: {', '.join(sorted(SCHEMES))}")
+    return lookup("init scheme", SCHEMES, scheme)
 
 
 def draw(scheme: Scheme, fan_in: int, fan_out: int, rng: Rng) -> float:

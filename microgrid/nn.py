@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from microgrid import _grad_mode
-from microgrid._checks import positive_int
+from microgrid._checks import lookup, positive_int
 from microgrid.engine import Value, _as_float
 from microgrid.functional import log_softmax, softmax
 from microgrid.init import Rng, Scheme, draw, get_scheme, make_rng
@@ -92,20 +92,13 @@ def get_activation(activation: Activation) -> Callable[[Value], Value]:
     """
     if activation is None:
         return _linear
-    if callable(activation):
-        return activation
-    if isinstance(activation, str):
-        key = activation.lower()
-        if key in ACTIVATIONS:
-            return ACTIVATIONS[key]
-        if key in LAYER_ACTIVATIONS:
-            raise ValueError(
-                f"{activation!r} is an activation of a whole layer (it normalizes over the "
-                "layer's outputs): use Layer/Dense(..., activation="
-                f"{activation!r}), not a single Neuron"
-            )
-    known = ", ".join(list(ACTIVATIONS) + list(LAYER_ACTIVATIONS))
-    raise ValueError(f"unknown activation {activation!r}; known: {known} (or a callable)")
+    if isinstance(activation, str) and activation.lower() in LAYER_ACTIVATIONS:
+        raise ValueError(
+            f"{activation!r} is an activation of a whole layer (it normalizes over the "
+            "layer's outputs): use Layer/Dense(..., activation="
+            f"{activation!r}), not a single Neuron"
+        )
+    return lookup("activation", ACTIVATIONS, activation, more=LAYER_ACTIVATIONS)
 
 
 def _activation_name(activation: Activation) -> str:

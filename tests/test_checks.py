@@ -59,3 +59,22 @@ def test_numpy_integers_are_accepted_by_every_count_argument():
 def test_bools_and_floats_are_refused_by_every_count_argument(call):
     with pytest.raises(ValueError, match="must be a (positive )?whole number"):
         call()
+
+
+def test_every_name_table_is_keyed_in_lower_case_and_looked_up_in_any_case():
+    from microgrid import init, losses, metrics, nn, train
+
+    tables = {
+        "loss": (losses.get_loss, losses.LOSSES),
+        "metric": (metrics.get_metric, metrics.METRICS),
+        "init scheme": (init.get_scheme, init.SCHEMES),
+        "activation": (nn.get_activation, nn.ACTIVATIONS),
+    }
+    for what, (get, table) in tables.items():
+        for name, entry in table.items():
+            assert name == name.lower(), (what, name)
+            assert get(name) is entry and get(name.upper()) is entry, (what, name)
+        assert get(print) is print  # a callable passes through
+        with pytest.raises(ValueError, match=rf"unknown {what} 'nope'; known: .*\(or a callable\)"):
+            get("nope")
+    assert all(name == name.lower() for name in train.OPTIMIZERS)
