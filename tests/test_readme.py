@@ -24,7 +24,7 @@ def run_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, s
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         for block in BLOCKS:
-            exec(compile(block, str(README), "exec"), namespace)  # noqa: S102 - our own README
+            exec(compile(block, str(README), "exec"), namespace)  # our own README
     return namespace, out.getvalue()
 
 

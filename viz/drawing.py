@@ -52,7 +52,7 @@ class Drawing:
         except KeyError:
             raise KeyError(f"{value!r} is not drawn in this drawing") from None
 
-    def pipe(self, format: str = "svg", *, backend: str | None = None) -> bytes:  # noqa: A002
+    def pipe(self, format: str = "svg", *, backend: str | None = None) -> bytes:
         """The drawing as bytes: ``"svg"``, ``"png"``, ``"pdf"`` or ``"dot"``."""
         return _render.render_bytes(
             self.source, format, backend=backend or self.backend, pinned=self.pinned
@@ -62,7 +62,7 @@ class Drawing:
         self,
         path: str | os.PathLike[str],
         *,
-        format: str | None = None,  # noqa: A002
+        format: str | None = None,
         backend: str | None = None,
     ) -> str:
         """Write the drawing to ``path`` (format from its suffix: .svg .png .pdf .dot); returns it.
@@ -77,7 +77,7 @@ class Drawing:
                     f"cannot tell the format of {path_str!r}: give it a suffix "
                     f"({', '.join('.' + f for f in _render.FORMATS)}) or pass format="
                 )
-            format = suffix  # noqa: A001
+            format = suffix
         data = self.pipe(_render.check_format(format), backend=backend)
         try:
             with open(path_str, "wb") as out:
