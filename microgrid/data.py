@@ -416,8 +416,9 @@ class LogTransform(_Scaler):
             raise ValueError(f"base must be > 0 and not 1, got {base!r}")
         if not isinstance(shift, numbers.Real) or not math.isfinite(shift):
             raise ValueError(f"shift must be a finite number, got {shift!r}")
-        self.base, self.shift = float(base), float(shift)
-        self.divide_by_max = bool(divide_by_max)
+        self.base: float = float(base)
+        self.shift: float = float(shift)
+        self.divide_by_max: bool = bool(divide_by_max)
 
     def _log(self, X: np.ndarray, action: str) -> np.ndarray:
         shifted = X + self.shift

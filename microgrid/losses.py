@@ -268,7 +268,7 @@ def _class_target(t: Any, n: int, who: str, where: str) -> list[float]:
     if isinstance(t, bool) or not isinstance(t, numbers.Real):
         raise ValueError(f"{who}: target{where} must be a class index or a list, got {t!r}")
     if isinstance(t, numbers.Integral) or float(t).is_integer():
-        k = int(t)
+        k = int(float(t))
         if 0 <= k < n:
             y = [0.0] * n
             y[k] = 1.0

@@ -45,9 +45,10 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import operator
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from microgrid import _grad_mode
 from microgrid._checks import lookup, positive_int
@@ -115,13 +116,15 @@ def _activation_name(activation: Activation) -> str:
 def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value]:
     """Validate an input vector's width; wrap plain numbers as leaves labelled x0, x1, ..."""
     if isinstance(x, Value | numbers.Real) and not isinstance(x, bool):
-        x = [x]
+        items: Sequence[Value | float] = [x]
     elif isinstance(x, str | bytes | Mapping) or not hasattr(x, "__len__"):
         raise TypeError(f"{who} expects a list of {nin} numbers or Values, got {type(x).__name__}")
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} input(s), got {len(x)}")
+    else:
+        items = cast(Sequence[Value | float], x)
+    if len(items) != nin:
+        raise ValueError(f"{who} expects {nin} input(s), got {len(items)}")
     out = []
-    for i, xi in enumerate(x):
+    for i, xi in enumerate(items):
         if isinstance(xi, Value):
             out.append(xi)
         else:
@@ -439,11 +442,11 @@ class Layer(Module):
         self.nin = positive_int("nin", nin)
         self.nout = positive_int("nout", nout)
         key = activation.lower() if isinstance(activation, str) else None
+        self._layer_act: Callable[[list[Value]], list[Value]] | None = None
         if key in LAYER_ACTIVATIONS:
             self._layer_act = LAYER_ACTIVATIONS[key]
             neuron_act: Activation = "linear"
         else:
-            self._layer_act = None
             get_activation(activation)
             neuron_act = activation
         self.activation_name = _activation_name(activation)
@@ -657,7 +660,7 @@ class MLP(Module):
         super().__init__(name)
         self.nin = positive_int("nin", nin)
         if isinstance(nouts, numbers.Integral):
-            nouts = [nouts]
+            nouts = [operator.index(nouts)]
         if not nouts:
             raise ValueError("MLP needs at least one layer width in nouts")
         self.nouts = [positive_int(f"nouts[{i}]", n) for i, n in enumerate(nouts)]

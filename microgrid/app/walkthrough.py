@@ -190,7 +190,7 @@ def _w1(p: Printer, t: Mapping[str, str], ex: WorkedExample) -> None:
     p.heading(t["w1"])
     p.line(f"  {t['w1_intro']}")
     p.line("    dE_total/dw1 = (dE_o1/dout_h1 + dE_o2/dout_h1) * dout_h1/dnet_h1 * dnet_h1/dw1")
-    rows = []
+    rows: list[tuple[str, ...]] = []
     parts = []
     for k, note in (("o1", t["from_o1"]), ("o2", t["from_o2"])):
         symbols, numbers, value = _chain(p, ex.values[f"E_{k}"], ex.out_h1)
@@ -223,7 +223,9 @@ def _update(
     p.line(f"  {t['rule']}: w = w - \u03b7 * dE_total/dw,  \u03b7 = {short(lr)}")
     before = ex.E_total.data
     learned = set(ex.parameters(biases=update_biases))
-    rows = [(t["param"], "   ", t["value"], "   ", t["grad"] + "(.)", "   ", t["new"])]
+    rows: list[tuple[str, ...]] = [
+        (t["param"], "   ", t["value"], "   ", t["grad"] + "(.)", "   ", t["new"])
+    ]
     for name in PARAMETERS:
         v = ex.leaves[name]
         new = v.data - lr * v.grad if v in learned else v.data
