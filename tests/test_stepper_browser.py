@@ -11,6 +11,8 @@ import os
 
 import pytest
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # seconds per test: the slow tier
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
