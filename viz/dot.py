@@ -181,7 +181,7 @@ def _collapse_groups(order: list[Value], prefixes: list[str]) -> dict[Value, str
     users = users_of(order)
     for v in order:
         if not v.children and v not in groups and v is not order[-1]:
-            owners = {groups.get(u) for u in users.get(v, ())}
+            owners = {groups.get(u) for u, _ in users.get(v, ())}
             (owner,) = owners if len(owners) == 1 else (None,)
             if owner is not None:
                 groups[v] = owner
@@ -238,7 +238,7 @@ class _Builder:
 
     def __init__(self, options: _Options) -> None:
         self.o = options
-        self.users: dict[Value, list[Value]] = {}
+        self.users: dict[Value, list[tuple[Value, int]]] = {}
         self.node_ids: dict[Value, str] = {}
         self.cluster_names: dict[tuple, str] = {(): ""}
         self.members: dict[tuple, list] = {}  # scope parts -> list of (name, attrs)
@@ -330,8 +330,8 @@ class _Builder:
         inside = set(members)
         outputs = []
         for v in members:
-            used_outside = v is self.o.root or any(p not in inside for p in self.users.get(v, ()))
-            if used_outside:
+            uses = self.users.get(v, ())
+            if v is self.o.root or any(u not in inside for u, _ in uses):
                 # "neuron2.out" rather than four identical "out"s in a collapsed layer
                 inner = v.scope[len(group) + 1 :] if v.scope.startswith(group + ".") else ""
                 name = f"{inner}.{v.label}" if inner and v.label else v.label
