@@ -12,10 +12,15 @@ import importlib
 
 from microgrid._grad_mode import is_grad_enabled, no_grad, scope
 from microgrid._version import __version__
-from microgrid.engine import Value, max, min
+from microgrid.engine import Value, constant, maximum, minimum, topological_order
 from microgrid.explain import explain
 from microgrid.gradcheck import GradcheckResult, gradcheck, numerical_gradient
-from microgrid.graph import BackwardStep, Contribution, backward_steps, topological_order
+from microgrid.stepwise import BackwardStep, Contribution, backward_steps
+
+# The old names of maximum and minimum, still importable; left out of __all__ so that
+# ``from microgrid import *`` does not shadow the builtins max() and min().
+max = maximum
+min = minimum
 
 # The layers built on the engine (``from microgrid import nn, optim``, ``microgrid.fit``) load on
 # first use: they bring numpy, which the engine, the CLI's --help and gradcheck do not need.
@@ -51,6 +56,7 @@ __all__ = [
     "Value",
     "__version__",
     "backward_steps",
+    "constant",
     "data",
     "evaluate",
     "explain",
@@ -65,8 +71,8 @@ __all__ = [
     "schedules",
     "gradcheck",
     "is_grad_enabled",
-    "max",
-    "min",
+    "maximum",
+    "minimum",
     "no_grad",
     "numerical_gradient",
     "scope",

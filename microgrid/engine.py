@@ -2,31 +2,42 @@
 
 Every op computes its result *and* the local derivative d(out)/d(child) of each operand, and
 stores them on the result as two parallel tuples, ``children`` and ``local_grads``. Backward is
-then one generic loop (see ``microgrid.graph``): ``child.grad += local_grad * node.grad``.
-No closures are kept per node, so a graph is plain data that can be drawn, explained and replayed.
+then one generic loop, at the end of this file: ``child.grad += local_grad * node.grad``.
+No closures are kept per node, so a graph is plain data that can be drawn, explained and replayed
+(``microgrid.stepwise`` replays the same loop one node at a time).
+
+A node's ``op`` is an entry of the one table of ops (``microgrid.ops``): a ``str`` that reads as
+``"+"``, ``"tanh"`` or ``"**2"``, carrying its parameter (the exponent, leaky_relu's alpha) as
+data.
 
 Derivatives at kinks (documented, and what the tests assume):
-relu'(0) = 0, leaky_relu'(0) = alpha, elu'(0) = alpha, abs'(0) = 0; ``max``/``min`` route the
-whole gradient to the first operand on a tie; sqrt'(0) and x**p for 0 < p < 1 at 0 are +inf.
+relu'(0) = 0, leaky_relu'(0) = alpha, elu'(0) = alpha, abs'(0) = 0; ``maximum``/``minimum``
+route the whole gradient to the first operand on a tie; sqrt'(0) and x**p for 0 < p < 1 at 0
+are +inf.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TypeAlias
 
 from microgrid import _grad_mode as _mode
+from microgrid import ops
+from microgrid.formatting import fixed
+from microgrid.ops import Op
 
-Number = int | float
-Operand = "Value | int | float"
+Number: TypeAlias = int | float
+#: What an op accepts as its other operand: a Value, or a plain number (wrapped as a constant).
+Operand: TypeAlias = "Value | int | float"
 
 _new = object.__new__
 # exp(x) overflows a float for x above log(max float) ~ 709.78.
 _EXP_LIMIT = math.log(1.7976931348623157e308)
 
 
-def _as_float(data: object, what: str = "Value data") -> float:
+def as_float(data: object, what: str = "Value data") -> float:
     """Convert a real number to float; refuse bool, str, None, complex, containers by name."""
     if type(data) is float:
         return data
@@ -38,23 +49,22 @@ def _as_float(data: object, what: str = "Value data") -> float:
     return float(data)
 
 
-def _fmt(x: float) -> str:
-    """Short, fixed-precision number for repr and messages."""
-    if x == 0 or 1e-3 <= abs(x) < 1e6:
-        return f"{x:.4f}"
-    return f"{x:.4e}"
-
-
 class Value:
     """A scalar in a computation graph: its ``data``, its ``grad``, and the edges to its operands.
+
+    ``Value(data, children=(), local_grads=(), op="", label="")`` builds any node: a leaf
+    (``Value(0.4, label="w5")``) or a result, given its operands, the local derivative
+    d(this)/d(child) of each, and the op's name (``Value(6.0, (a, b), (b.data, a.data), "*")``).
+    Under ``no_grad`` a result records no operands, as every op does there.
 
     Attributes (all public and documented, for drawers, steppers and learners):
         data: the forward value, always a Python float.
         grad: d(root)/d(this), filled in by ``backward()``; starts at 0.0.
         children: the operands, in order; the same Value appears twice for ``x * x``.
         local_grads: d(this)/d(child) for each entry of ``children``, computed in the forward pass.
-        op: the op that made this Value ("+", "*", "tanh", ...); "" for a leaf, "const" for a
-            number that was wrapped automatically (``x * 2`` wraps the 2).
+        op: the op that made this Value, an entry of ``microgrid.ops`` that reads as text ("+",
+            "*", "tanh", "**2"); "" for a leaf, "const" for a number that was wrapped
+            automatically (``x * 2`` wraps the 2).
         label: a name for drawings and explanations ("w5", "net_h1"); "" when unnamed.
         scope: dotted path of the module that created it ("mlp.layer0.neuron1"), "" outside one.
 
@@ -63,21 +73,32 @@ class Value:
 
     __slots__ = ("data", "grad", "children", "local_grads", "op", "label", "scope")
 
-    def __init__(self, data: Number, label: str = "") -> None:
-        self.data = _as_float(data)
+    def __init__(
+        self,
+        data: Number,
+        children: Iterable[Value] = (),
+        local_grads: Iterable[float] = (),
+        op: str = "",
+        label: str = "",
+    ) -> None:
+        self.data = as_float(data)
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
         self.grad = 0.0
         self.children: tuple[Value, ...] = ()
         self.local_grads: tuple[float, ...] = ()
-        self.op = ""
+        self.op: Op = ops.lookup(op)
+        if children or local_grads:
+            edges = _checked_edges(children, local_grads, self.op)
+            if _mode.grad_enabled:
+                self.children, self.local_grads = edges
         self.label = label
         self.scope = _mode.current_scope
 
     # ----------------------------------------------------------------- display and conversion
     def __repr__(self) -> str:
         name = f"label={self.label!r}, " if self.label else ""
-        return f"Value({name}data={_fmt(self.data)}, grad={_fmt(self.grad)})"
+        return f"Value({name}data={fixed(self.data)}, grad={fixed(self.grad)})"
 
     def __float__(self) -> float:
         return self.data
@@ -104,48 +125,48 @@ class Value:
     def __add__(self, other: Operand) -> Value:
         """a + b; d/da = 1, d/db = 1."""
         if other.__class__ is not Value:
-            other = _const(other, "+")
-        return _result(self.data + other.data, (self, other), (1.0, 1.0), "+")
+            other = constant(other, ops.ADD)
+        return _node(self.data + other.data, (self, other), (1.0, 1.0), ops.ADD)
 
     def __radd__(self, other: Number) -> Value:
         """number + Value: the number stays the first operand, as written (drawings, explain)."""
-        return _const(other, "+") + self
+        return constant(other, ops.ADD) + self
 
     def __sub__(self, other: Operand) -> Value:
         """a - b; d/da = 1, d/db = -1."""
         if other.__class__ is not Value:
-            other = _const(other, "-")
-        return _result(self.data - other.data, (self, other), (1.0, -1.0), "-")
+            other = constant(other, ops.SUB)
+        return _node(self.data - other.data, (self, other), (1.0, -1.0), ops.SUB)
 
     def __rsub__(self, other: Number) -> Value:
-        return _const(other, "-") - self
+        return constant(other, ops.SUB) - self
 
     def __mul__(self, other: Operand) -> Value:
         """a * b; d/da = b, d/db = a."""
         if other.__class__ is not Value:
-            other = _const(other, "*")
-        return _result(self.data * other.data, (self, other), (other.data, self.data), "*")
+            other = constant(other, ops.MUL)
+        return _node(self.data * other.data, (self, other), (other.data, self.data), ops.MUL)
 
     def __rmul__(self, other: Number) -> Value:
         """number * Value, e.g. ``0.5 * err``: operands recorded in the order written."""
-        return _const(other, "*") * self
+        return constant(other, ops.MUL) * self
 
     def __truediv__(self, other: Operand) -> Value:
         """a / b; d/da = 1/b, d/db = -a/b^2. Division by zero raises ZeroDivisionError."""
         if other.__class__ is not Value:
-            other = _const(other, "/")
+            other = constant(other, ops.DIV)
         b = other.data
         if b == 0.0:
-            raise ZeroDivisionError(f"division by zero: {_fmt(self.data)} / {_fmt(b)}")
+            raise ZeroDivisionError(f"division by zero: {fixed(self.data)} / {fixed(b)}")
         out = self.data / b  # not a * (1/b): that can differ from a / b in the last digit
-        return _result(out, (self, other), (1.0 / b, -out / b), "/")
+        return _node(out, (self, other), (1.0 / b, -out / b), ops.DIV)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _const(other, "/") / self
+        return constant(other, ops.DIV) / self
 
     def __neg__(self) -> Value:
         """-a; d/da = -1."""
-        return _result(-self.data, (self,), (-1.0,), "neg")
+        return _node(-self.data, (self,), (-1.0,), ops.NEG)
 
     def __pos__(self) -> Value:
         return self
@@ -154,7 +175,7 @@ class Value:
         """a ** p. For a number p: d/da = p a^(p-1). For a Value p: also d/dp = a^p ln a (a > 0)."""
         if isinstance(exponent, Value):
             return _pow_value(self, exponent)
-        p = _as_float(exponent, "exponent")
+        p = as_float(exponent, "exponent")
         a = self.data
         out = _checked_pow(a, p)
         if p == 0.0:
@@ -163,11 +184,11 @@ class Value:
             local = math.inf  # the slope of sqrt-like powers is vertical at 0
         else:
             local = p * _checked_pow(a, p - 1.0)
-        return _result(out, (self,), (local,), f"**{_short(p)}")
+        return _node(out, (self,), (local,), ops.POW.with_param(p))
 
     def __rpow__(self, base: Number) -> Value:
         """number ** Value, e.g. ``2 ** x``; d/dx = 2^x ln 2."""
-        return _pow_value(_const(base, "**"), self)
+        return _pow_value(constant(base, "**"), self)
 
     # ------------------------------------------------------------------------- functions
     def exp(self) -> Value:
@@ -175,37 +196,37 @@ class Value:
         x = self.data
         if x > _EXP_LIMIT:
             raise OverflowError(
-                f"exp({_fmt(x)}) overflows a float (exp needs x <= {_EXP_LIMIT:.2f})"
+                f"exp({fixed(x)}) overflows a float (exp needs x <= {_EXP_LIMIT:.2f})"
             )
         out = math.exp(x)
-        return _result(out, (self,), (out,), "exp")
+        return _node(out, (self,), (out,), ops.EXP)
 
     def log(self) -> Value:
         """Natural log; d/dx = 1/x. Raises ValueError for x <= 0."""
         x = self.data
         if x <= 0.0:
-            raise ValueError(f"log({_fmt(x)}) is undefined: log needs x > 0")
-        return _result(math.log(x), (self,), (1.0 / x,), "log")
+            raise ValueError(f"log({fixed(x)}) is undefined: log needs x > 0")
+        return _node(math.log(x), (self,), (1.0 / x,), ops.LOG)
 
     def sqrt(self) -> Value:
         """Square root; d/dx = 1/(2 sqrt x), +inf at 0. Raises ValueError for x < 0."""
         x = self.data
         if x < 0.0:
-            raise ValueError(f"sqrt({_fmt(x)}) is undefined: sqrt needs x >= 0")
+            raise ValueError(f"sqrt({fixed(x)}) is undefined: sqrt needs x >= 0")
         out = math.sqrt(x)
-        return _result(out, (self,), (0.5 / out if out else math.inf,), "sqrt")
+        return _node(out, (self,), (0.5 / out if out else math.inf,), ops.SQRT)
 
     def abs(self) -> Value:
         """|x|; d/dx = sign(x), with abs'(0) = 0."""
         x = self.data
-        return _result(abs(x), (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,), "abs")
+        return _node(abs(x), (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,), ops.ABS)
 
     __abs__ = abs
 
     def tanh(self) -> Value:
         """tanh x; d/dx = 1 - tanh^2 x. Never overflows."""
         t = math.tanh(self.data)
-        return _result(t, (self,), (1.0 - t * t,), "tanh")
+        return _node(t, (self,), (1.0 - t * t,), ops.TANH)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x); d/dx = s (1 - s). Stable: sigmoid(-1000) = 0.0, sigmoid(1000) = 1.0."""
@@ -215,31 +236,33 @@ class Value:
         else:
             e = math.exp(x)
             s = e / (1.0 + e)
-        return _result(s, (self,), (s * (1.0 - s),), "sigmoid")
+        return _node(s, (self,), (s * (1.0 - s),), ops.SIGMOID)
 
     def relu(self) -> Value:
         """max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0)."""
         x = self.data
         if x > 0.0:
-            return _result(x, (self,), (1.0,), "relu")
-        return _result(0.0, (self,), (0.0,), "relu")
+            return _node(x, (self,), (1.0,), ops.RELU)
+        return _node(0.0, (self,), (0.0,), ops.RELU)
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, else alpha x; d/dx = 1 or alpha (alpha at 0)."""
-        alpha = _as_float(alpha, "leaky_relu alpha")
+        alpha = as_float(alpha, "leaky_relu alpha")
+        op = ops.LEAKY_RELU.with_param(alpha)  # alpha kept on the op: a replay needs it
         x = self.data
         if x > 0.0:
-            return _result(x, (self,), (1.0,), "leaky_relu")
-        return _result(alpha * x, (self,), (alpha,), "leaky_relu")
+            return _node(x, (self,), (1.0,), op)
+        return _node(alpha * x, (self,), (alpha,), op)
 
     def elu(self, alpha: float = 1.0) -> Value:
         """x for x > 0, else alpha (e^x - 1); d/dx = 1 or alpha e^x (alpha at 0)."""
-        alpha = _as_float(alpha, "elu alpha")
+        alpha = as_float(alpha, "elu alpha")
+        op = ops.ELU.with_param(alpha)
         x = self.data
         if x > 0.0:
-            return _result(x, (self,), (1.0,), "elu")
+            return _node(x, (self,), (1.0,), op)
         e = math.exp(x)
-        return _result(alpha * (e - 1.0), (self,), (alpha * e,), "elu")
+        return _node(alpha * (e - 1.0), (self,), (alpha * e,), op)
 
     def softplus(self) -> Value:
         """ln(1 + e^x) as max(x, 0) + ln(1 + e^-|x|); d/dx = sigmoid(x). Never overflows."""
@@ -247,17 +270,17 @@ class Value:
         e = math.exp(-abs(x))
         out = (x if x > 0.0 else 0.0) + math.log1p(e)
         local = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
-        return _result(out, (self,), (local,), "softplus")
+        return _node(out, (self,), (local,), ops.SOFTPLUS)
 
     def sin(self) -> Value:
         """sin x; d/dx = cos x."""
         x = self.data
-        return _result(math.sin(x), (self,), (math.cos(x),), "sin")
+        return _node(math.sin(x), (self,), (math.cos(x),), ops.SIN)
 
     def cos(self) -> Value:
         """cos x; d/dx = -sin x."""
         x = self.data
-        return _result(math.cos(x), (self,), (-math.sin(x),), "cos")
+        return _node(math.cos(x), (self,), (-math.sin(x),), ops.COS)
 
     # ----------------------------------------------------------------------- backward pass
     def backward(self, grad: float = 1.0) -> None:
@@ -268,20 +291,34 @@ class Value:
         ``zero_grad()`` (or an optimizer's) between steps. Intermediate nodes are reset at the
         start of each call and hold the gradient of the latest pass.
         """
-        from microgrid.graph import backward
-
         backward(self, grad)
 
     def zero_grad(self) -> None:
         """Set ``grad = 0.0`` on every node of the graph rooted here (leaves included)."""
-        from microgrid.graph import topological_order
-
         for node in topological_order(self):
             node.grad = 0.0
 
 
-def _result(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
-    """Make an op's result without re-validating ``data`` (the hot path of every op)."""
+def maximum(a: Operand, b: Operand) -> Value:
+    """The larger of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
+    a_data = a.data if isinstance(a, Value) else as_float(a, "maximum operand")
+    b_data = b.data if isinstance(b, Value) else as_float(b, "maximum operand")
+    return _pick(a, b, a_data >= b_data, ops.MAXIMUM)
+
+
+def minimum(a: Operand, b: Operand) -> Value:
+    """The smaller of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
+    a_data = a.data if isinstance(a, Value) else as_float(a, "minimum operand")
+    b_data = b.data if isinstance(b, Value) else as_float(b, "minimum operand")
+    return _pick(a, b, a_data <= b_data, ops.MINIMUM)
+
+
+# ------------------------------------------------------------------ making nodes, quickly
+def _node(data: float, children: tuple, local_grads: tuple, op: Op) -> Value:
+    """The one fast path that makes op results and constants: ``Value(...)`` minus its checks.
+
+    Every op calls it, so ``data`` is trusted to be a float and ``op`` a table entry.
+    """
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -289,47 +326,69 @@ def _result(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
         out.children = children
         out.local_grads = local_grads
     else:
-        out.children = ()
-        out.local_grads = ()
+        out.children = out.local_grads = ()
     out.op = op
     out.label = ""
     out.scope = _mode.current_scope
     return out
 
 
-def _const(x: object, op: str = "") -> Value:
-    """Wrap a plain number that appeared as an operand of ``op`` (``x * 2``) as a constant leaf."""
+def constant(x: Operand, used_by: str = "") -> Value:
+    """A plain number as a constant leaf (op "const"); a Value is returned unchanged.
+
+    Ops call it for a number operand (``x * 2`` wraps the 2); ``used_by`` names the op in the
+    error for a non-number ("the operand of *").
+    """
     if type(x) is not float:  # the message is only built when it is needed
         if isinstance(x, Value):  # a subclass of Value is an operand, not a number
             return x
-        x = _as_float(x, f"the operand of {op}" if op else "operand")
-    out = _new(Value)  # as _result does, minus a call: constants are made on the hot path
-    out.data = x
-    out.grad = 0.0
-    out.children = out.local_grads = ()
-    out.op = "const"
-    out.label = ""
-    out.scope = _mode.current_scope
-    return out
+        x = as_float(x, f"the operand of {used_by}" if used_by else "operand")
+    return _node(x, (), (), ops.CONST)
 
 
-def _short(p: float) -> str:
-    """An exponent as short text for op names: 2.0 -> '2', 0.5 -> '0.5'."""
-    return str(int(p)) if p.is_integer() and abs(p) < 1e15 else repr(p)
+def _checked_edges(
+    children: Iterable[Value], local_grads: Iterable[float], op: Op
+) -> tuple[tuple[Value, ...], tuple[float, ...]]:
+    """The constructor's operands and local derivatives as tuples, or an error naming the fault."""
+    if isinstance(children, (str, bytes)) or not isinstance(children, Iterable):
+        hint = " (to name a Value, pass label=...)" if isinstance(children, str) else ""
+        raise TypeError(
+            f"children must be a tuple of Values, got {type(children).__name__}: {children!r}{hint}"
+        )
+    kids = tuple(children)
+    for i, child in enumerate(kids):
+        if not isinstance(child, Value):
+            raise TypeError(f"children[{i}] must be a Value, got {type(child).__name__}: {child!r}")
+    if isinstance(local_grads, (str, bytes)) or not isinstance(local_grads, Iterable):
+        raise TypeError(
+            f"local_grads must be a tuple of numbers, got {type(local_grads).__name__}: "
+            f"{local_grads!r}"
+        )
+    grads = tuple(as_float(g, f"local_grads[{i}]") for i, g in enumerate(local_grads))
+    if len(grads) != len(kids):
+        raise ValueError(
+            f"a node needs one local_grad per child: got {len(kids)} children and "
+            f"{len(grads)} local_grads"
+        )
+    if op is ops.LEAF or op is ops.CONST:
+        raise ValueError(f"a node with children needs an op name (got op={str(op)!r})")
+    if op.arity and len(kids) != op.arity:
+        raise ValueError(f"the op {op.name!r} takes {op.arity} operands, got {len(kids)} children")
+    return kids, grads
 
 
 def _checked_pow(a: float, p: float) -> float:
     """a ** p as a real float, with errors that name pow and its operands."""
     if a < 0.0 and not p.is_integer():
         raise ValueError(
-            f"pow: {_fmt(a)} ** {p!r} is complex (a negative base needs an integer exponent)"
+            f"pow: {fixed(a)} ** {p!r} is complex (a negative base needs an integer exponent)"
         )
     if a == 0.0 and p < 0.0:
         raise ZeroDivisionError(f"pow: 0 ** {p!r} divides by zero")
     try:
         return a**p
     except OverflowError:
-        raise OverflowError(f"pow: {_fmt(a)} ** {p!r} overflows a float") from None
+        raise OverflowError(f"pow: {fixed(a)} ** {p!r} overflows a float") from None
 
 
 def _pow_value(base: Value, exponent: Value) -> Value:
@@ -337,7 +396,7 @@ def _pow_value(base: Value, exponent: Value) -> Value:
     a, p = base.data, exponent.data
     if a < 0.0:
         raise ValueError(
-            f"pow: {_fmt(a)} ** Value({_fmt(p)}) needs a base > 0: "
+            f"pow: {fixed(a)} ** Value({fixed(p)}) needs a base > 0: "
             "its derivative with respect to the exponent is a^p ln a"
         )
     out = _checked_pow(a, p)
@@ -349,26 +408,111 @@ def _pow_value(base: Value, exponent: Value) -> Value:
     else:
         d_base = p * _checked_pow(a, p - 1.0)
         d_exp = out * math.log(a)
-    return _result(out, (base, exponent), (d_base, d_exp), "**")
+    return _node(out, (base, exponent), (d_base, d_exp), ops.POW_VALUE)
 
 
-def _pick(a: Operand, b: Operand, take_a: bool, op: str) -> Value:
-    a = a if a.__class__ is Value else _const(a, op)
-    b = b if b.__class__ is Value else _const(b, op)
+def _pick(a: Operand, b: Operand, take_a: bool, op: Op) -> Value:
+    a = constant(a, op.word)
+    b = constant(b, op.word)
     if take_a:
-        return _result(a.data, (a, b), (1.0, 0.0), op)
-    return _result(b.data, (a, b), (0.0, 1.0), op)
+        return _node(a.data, (a, b), (1.0, 0.0), op)
+    return _node(b.data, (a, b), (0.0, 1.0), op)
 
 
-def max(a: Operand, b: Operand) -> Value:  # noqa: A001 - mirrors the builtin on purpose
-    """The larger of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
-    a_data = a.data if isinstance(a, Value) else _as_float(a, "max operand")
-    b_data = b.data if isinstance(b, Value) else _as_float(b, "max operand")
-    return _pick(a, b, a_data >= b_data, "max")
+# --------------------------------------------------------------------- the backward pass
+# Both walks are iterative (an explicit stack, never recursion), so a chain of a million nodes
+# works, and deterministic: the same graph always gives the same order, drawing and frames.
+# Two orders, both valid topological orders of the same graph:
+# - ``topological_order`` visits operands left to right, so the forward pass reads as written
+#   (``w1, i1, w1*i1, w2, ...``);
+# - the backward pass walks operands right to left and then reverses, so it handles the *first*
+#   operand's branch first: in the seed's network it reaches w5 (via E_o1) before w7 (via E_o2),
+#   and the output layer before the hidden one, in the order of the hand derivation.
 
 
-def min(a: Operand, b: Operand) -> Value:  # noqa: A001 - mirrors the builtin on purpose
-    """The smaller of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
-    a_data = a.data if isinstance(a, Value) else _as_float(a, "min operand")
-    b_data = b.data if isinstance(b, Value) else _as_float(b, "min operand")
-    return _pick(a, b, a_data <= b_data, "min")
+def topological_order(root: Value) -> list[Value]:
+    """Every node reachable from ``root``, each operand before the nodes that use it; root last.
+
+    Depth-first post-order over ``children`` in operand order, with an explicit stack.
+    """
+    _check_root(root, "topological_order")
+    return _post_order(root, reset_grads=False, operands=iter)
+
+
+def _check_root(root: object, who: str) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(f"{who} needs a Value, got {type(root).__name__}")
+
+
+def _post_order(root: Value, reset_grads: bool, operands=iter) -> list[Value]:
+    """Depth-first post-order; ``operands`` is ``iter`` (left to right) or ``reversed``.
+
+    Two optimisations of the plain walk (push every child, emit a node after its children):
+    a leaf is emitted as soon as it is seen, without a push and pop; and with ``reset_grads``
+    interior grads are zeroed during the walk, which saves backward a second sweep.
+    """
+    order: list[Value] = []
+    visited: set[Value] = {root}
+    # The nodes we descended from, each with an iterator over its children still to visit.
+    stack: list[tuple[Value, Iterator[Value]]] = []
+    push, pop, mark, emit = stack.append, stack.pop, visited.add, order.append
+    node, pending = root, operands(root.children)
+    while True:
+        for child in pending:
+            if child not in visited:
+                mark(child)
+                if child.children:  # descend; come back to node's next child later
+                    push((node, pending))
+                    node, pending = child, operands(child.children)
+                    break
+                emit(child)  # optimisation: a leaf is finished as soon as it is seen
+        else:  # every child of node is done
+            if reset_grads and node.children:
+                node.grad = 0.0
+            emit(node)
+            if not stack:
+                return order
+            node, pending = pop()
+
+
+def start_backward(root: Value, grad: float, who: str) -> list[Value]:
+    """Order the graph for backward, reset interior gradients (leaves accumulate), seed the root.
+
+    Shared by ``backward`` and ``microgrid.stepwise.backward_steps``; returns the forward order.
+    """
+    _check_root(root, who)
+    seed = as_float(grad, "backward's seed grad")
+    order = _post_order(root, reset_grads=True, operands=reversed)
+    root.grad += seed
+    return order
+
+
+def backward(root: Value, grad: float = 1.0) -> list[Value]:
+    """Fill every node's ``.grad`` with d(root)/d(node) by the chain rule; returns the order used.
+
+    One generic loop over a reverse topological order (first operand's branch first, see the
+    comment above): for each node, each edge adds ``local_grad * node.grad`` to its child.
+    See ``Value.backward`` for accumulation rules. The returned list is in forward order.
+
+    The plain loop is::
+
+        for node in reversed(order):
+            for child, local in zip(node.children, node.local_grads):
+                child.grad += local * node.grad
+
+    and the code below is that loop with two-operand nodes unpacked (the tests keep them equal).
+    """
+    order = start_backward(root, grad, "backward")
+    for node in reversed(order):
+        children = node.children
+        if len(children) == 2:  # optimisation: most ops are binary; unpacking beats zip()
+            g = node.grad
+            a, b = children
+            local_a, local_b = node.local_grads
+            a.grad += local_a * g
+            b.grad += local_b * g
+        elif children:
+            g = node.grad
+            for child, local in zip(children, node.local_grads):
+                child.grad += local * g
+    return order

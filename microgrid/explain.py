@@ -21,9 +21,8 @@ import math
 from dataclasses import dataclass
 
 from microgrid._checks import positive_int
-from microgrid.engine import Value
+from microgrid.engine import Value, topological_order
 from microgrid.formatting import fixed, short, signed_sum
-from microgrid.graph import topological_order
 from microgrid.naming import derivative_name
 from microgrid.words import words
 

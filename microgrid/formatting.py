@@ -8,7 +8,8 @@ Three forms, each with one rule:
 - ``padded(x, width)``: the same number in exactly ``width`` characters, for drawings, where every
   number takes the same room (fewer digits, never a wider box).
 - ``short(x)``: a constant as a learner writes it, ``2``, ``0.5``, ``1e-08``; ``as_given(x)`` a
-  given input as the seed writes it, ``0.05``, ``0.10``.
+  given input as the seed writes it, ``0.05``, ``0.10``; ``exact(x)`` every digit (an op's
+  parameter, part of its name: ``"**2"``).
 
 ``nan`` and ``inf`` are spelled out by all three. Nothing here imports numpy.
 """
@@ -73,6 +74,14 @@ def short(x: float) -> str:
     if float(x).is_integer() and abs(x) < 1e15:
         return str(int(x))
     return f"{x:.6g}"
+
+
+def exact(x: float) -> str:
+    """A number with every digit it has, so it reads back the same: ``2``, ``0.5``,
+    ``0.3333333333333333``. For an op's parameter, which names the op (``x ** 2`` is ``"**2"``)."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(float(x))
 
 
 def as_given(x: float) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 
-from microgrid.engine import Value, _as_float, _const
+from microgrid.engine import Value, as_float, constant
 
 Scalar = Value | int | float
 
@@ -35,7 +35,7 @@ def as_values(xs: Sequence[Scalar], what: str = "input") -> list[Value]:
         if isinstance(x, Value):
             out.append(x)
         else:
-            out.append(_const(_as_float(x, f"{what}[{i}]")))
+            out.append(constant(as_float(x, f"{what}[{i}]")))
     return out
 
 

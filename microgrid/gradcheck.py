@@ -11,14 +11,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from microgrid._grad_mode import no_grad
-from microgrid.engine import Value, _as_float
+from microgrid.engine import Value, as_float
 
 
 def _call_float(f: Callable[..., object], xs: Sequence[float]) -> float:
     out = f(*xs)
     if isinstance(out, Value):
         return out.data
-    return _as_float(out, "the function's result")
+    return as_float(out, "the function's result")
 
 
 def numerical_gradient(
@@ -28,7 +28,7 @@ def numerical_gradient(
 
     ``f`` takes floats (or Values, when called from gradcheck) and returns a number or a Value.
     """
-    point = [_as_float(x, "gradient point") for x in xs]
+    point = [as_float(x, "gradient point") for x in xs]
     if not eps > 0:
         raise ValueError(f"eps must be > 0, got {eps!r}")
     grads = []
@@ -106,12 +106,12 @@ def gradcheck(
         raise TypeError(f"gradcheck: f must be a function of Values, got {type(f).__name__}")
     if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
         raise TypeError(f"gradcheck: xs must be a sequence of numbers, got {type(xs).__name__}")
-    point = [_as_float(x, "gradcheck input") for x in xs]
+    point = [as_float(x, "gradcheck input") for x in xs]
     if not point:
         raise ValueError("gradcheck needs at least one input in xs")
-    if not _as_float(eps, "eps") > 0:
+    if not as_float(eps, "eps") > 0:
         raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
-    if not (_as_float(atol, "atol") >= 0 and _as_float(rtol, "rtol") >= 0):
+    if not (as_float(atol, "atol") >= 0 and as_float(rtol, "rtol") >= 0):
         raise ValueError(f"gradcheck: atol and rtol must be >= 0, got {atol!r} and {rtol!r}")
     names = list(names) if names is not None else [f"x{i}" for i in range(len(point))]
     if len(names) != len(point):

@@ -30,9 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from microgrid._checks import lookup
-from microgrid.engine import Value, _as_float, _const
-from microgrid.engine import max as vmax
-from microgrid.engine import min as vmin
+from microgrid.engine import Value, as_float, constant, maximum, minimum
 from microgrid.functional import logsumexp, value_sum
 
 # ------------------------------------------------------------------------------ pairing inputs
@@ -67,8 +65,8 @@ def pair_up(predictions: Any, targets: Any, who: str) -> tuple[list[Any], list[f
                 walk(pi, ti, f"{where}[{i}]")
             return
         if not isinstance(p, Value):
-            _as_float(p, f"{who}: predictions{where}")
-        t = _as_float(t, f"{who}: targets{where}")
+            as_float(p, f"{who}: predictions{where}")
+        t = as_float(t, f"{who}: targets{where}")
         if not math.isfinite(t):
             raise ValueError(f"{who}: targets{where} is {t!r}, not a finite number")
         preds.append(p)
@@ -81,7 +79,7 @@ def pair_up(predictions: Any, targets: Any, who: str) -> tuple[list[Any], list[f
 
 
 def _value(p: Any) -> Value:
-    return p if isinstance(p, Value) else _const(p)
+    return p if isinstance(p, Value) else constant(p)
 
 
 def _scaled(c: float, v: Value) -> Value:
@@ -147,7 +145,7 @@ def huber(predictions: Any, targets: Any, delta: float = 1.0, reduction: str = "
     Quadratic near the target (like MSE), linear far away (like MAE): outliers pull less.
     """
     _check_reduction(reduction, "huber")
-    delta = _as_float(delta, "huber delta")
+    delta = as_float(delta, "huber delta")
     if not delta > 0:
         raise ValueError(f"huber: delta must be > 0, got {delta!r}")
     preds, targs = pair_up(predictions, targets, "huber")
@@ -186,9 +184,9 @@ def binary_cross_entropy(
                 "(for raw scores use binary_cross_entropy_with_logits)"
             )
         if p.data < eps:
-            p = vmax(p, eps)
+            p = maximum(p, eps)
         elif p.data > 1.0 - eps:
-            p = vmin(p, 1.0 - eps)
+            p = minimum(p, 1.0 - eps)
         parts = []
         if t != 0.0:
             parts.append(_scaled(t, p.log()))
@@ -235,7 +233,7 @@ def hinge(predictions: Any, targets: Any, margin: float = 1.0, reduction: str = 
     """
     who = "hinge"
     _check_reduction(reduction, who)
-    margin = _as_float(margin, "hinge margin")
+    margin = as_float(margin, "hinge margin")
     preds, targs = pair_up(predictions, targets, who)
     _check_pm1(targs, who)
     terms = [(margin - t * _value(p)).relu() for p, t in zip(preds, targs)]
@@ -259,7 +257,7 @@ def _class_target(t: Any, n: int, who: str, where: str) -> list[float]:
     if _is_seq(t):
         if len(t) != n:
             raise ValueError(f"{who}: target{where} has {len(t)} entries for {n} classes")
-        y = [_as_float(v, f"{who}: target{where}") for v in t]
+        y = [as_float(v, f"{who}: target{where}") for v in t]
         if any(not (0.0 <= v <= 1.0) for v in y) or abs(sum(y) - 1.0) > 1e-6:
             raise ValueError(
                 f"{who}: target{where} must be one-hot or probabilities summing to 1, got {y}"
@@ -335,7 +333,7 @@ def categorical_cross_entropy(
                     "(for logits use softmax_cross_entropy)"
                 )
             if yi != 0.0:
-                parts.append(_scaled(yi, (vmax(ai, eps) if ai.data < eps else ai).log()))
+                parts.append(_scaled(yi, (maximum(ai, eps) if ai.data < eps else ai).log()))
         terms.append(-value_sum(parts))
     return _reduce(terms, reduction, who)
 
@@ -350,14 +348,14 @@ def multiclass_hinge(
     """
     who = "multiclass_hinge"
     _check_reduction(reduction, who)
-    margin = _as_float(margin, "multiclass_hinge margin")
+    margin = as_float(margin, "multiclass_hinge margin")
     terms = []
     for i, (s, y) in enumerate(class_batch(predictions, targets, who)):
         if sorted(y) != [0.0] * (len(y) - 1) + [1.0]:
             raise ValueError(f"{who}: target {i} must be one class, got probabilities {y}")
         k = y.index(1.0)
         wrong = [(s[j] - s[k] + margin).relu() for j in range(len(s)) if j != k]
-        terms.append(value_sum(wrong) if wrong else _const(0.0))
+        terms.append(value_sum(wrong) if wrong else constant(0.0))
     return _reduce(terms, reduction, who)
 
 

@@ -6,10 +6,9 @@ unnamed node the same thing: ``w5·out_h1``, ``(x·w + b)``, ``tanh(n)``.
 
 from __future__ import annotations
 
+from microgrid import ops
 from microgrid.engine import Value
 from microgrid.formatting import short
-
-_INFIX = {"*": "\u00b7", "/": "/", "+": " + ", "-": " \u2212 "}
 
 
 def expression_name(v: Value, depth: int = 2) -> str:
@@ -21,15 +20,15 @@ def expression_name(v: Value, depth: int = 2) -> str:
     if depth == 0:
         return "(\u2026)"
     parts = [expression_name(c, depth - 1) for c in v.children]
-    symbol = _INFIX.get(v.op)
-    if symbol and len(parts) == 2:
-        joined = f"{parts[0]}{symbol}{parts[1]}"
-        # * and / bind tighter than + and -, so only sums and differences need brackets.
-        return joined if v.op in ("*", "/") else f"({joined})"
-    if v.op.startswith("**") and len(parts) == 1:
-        return f"{parts[0]}^{v.op[2:]}"
-    if v.op == "neg":
-        return f"(\u2212{parts[0]})"
+    op = ops.lookup(v.op)
+    if op.name == "pow" and len(parts) == 1:
+        return f"{parts[0]}^{op.param_text}"
+    if op.kind == "infix" and len(parts) == 2:
+        joined = f"{parts[0]}{op.infix}{parts[1]}"
+        # * / and ^ bind tighter than + and -, so only sums and differences need brackets.
+        return f"({joined})" if op.name in ("+", "-") else joined
+    if op.kind == "prefix" and len(parts) == 1:
+        return f"({op.infix}{parts[0]})"
     return f"{v.op}({', '.join(parts)})"
 
 

@@ -50,9 +50,9 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from microgrid import _grad_mode
+from microgrid import _grad_mode, ops
 from microgrid._checks import lookup, positive_int
-from microgrid.engine import Value, _as_float
+from microgrid.engine import Value, as_float
 from microgrid.functional import log_softmax, softmax
 from microgrid.init import Rng, Scheme, draw, get_scheme, make_rng
 
@@ -69,13 +69,9 @@ def _linear(x: Value) -> Value:
     return x
 
 
+#: A neuron's activations: the Value methods the table of ops marks as activations, and linear.
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "elu": Value.elu,
-    "softplus": Value.softplus,
+    **{op.word: getattr(Value, op.word) for op in ops.FUNCTIONS if op.activation},
     "linear": _linear,
 }
 
@@ -128,7 +124,7 @@ def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value]:
         if isinstance(xi, Value):
             out.append(xi)
         else:
-            out.append(Value(_as_float(xi, f"{who} input x{i}"), label=f"x{i}"))
+            out.append(Value(as_float(xi, f"{who} input x{i}"), label=f"x{i}"))
     return out
 
 
@@ -136,7 +132,7 @@ def _as_parameter(x: Value | float, what: str) -> tuple[Value, bool]:
     """A given weight as a Value; returns (value, made_here). A Value is used as is (shared)."""
     if isinstance(x, Value):
         return x, False
-    return Value(_as_float(x, what)), True
+    return Value(as_float(x, what)), True
 
 
 def _listing(names: list[str], limit: int = 12) -> str:
@@ -530,7 +526,7 @@ class Dropout(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        p = _as_float(p, "dropout probability p")
+        p = as_float(p, "dropout probability p")
         if not 0.0 <= p < 1.0:
             raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}")
         self.p = p

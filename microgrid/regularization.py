@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from microgrid._checks import finite_real
-from microgrid.engine import Value, _const
+from microgrid.engine import Value, constant
 from microgrid.functional import value_sum
 
 
@@ -44,7 +44,7 @@ def l2_penalty(params: Iterable[Value], alpha: float) -> Value:
     alpha = _alpha(alpha, "l2_penalty")
     values = _params(params, "l2_penalty")
     if not values:
-        return _const(0.0)
+        return constant(0.0)
     return (0.5 * alpha) * value_sum([p * p for p in values])
 
 
@@ -53,5 +53,5 @@ def l1_penalty(params: Iterable[Value], alpha: float) -> Value:
     alpha = _alpha(alpha, "l1_penalty")
     values = _params(params, "l1_penalty")
     if not values:
-        return _const(0.0)
+        return constant(0.0)
     return alpha * value_sum([p.abs() for p in values])

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 import microgrid
-from microgrid import Value
+from microgrid import Value, ops
 
 #: Nodes closer than this to a kink (relu, abs, leaky_relu, elu at 0; max/min ties) are avoided.
 KINK_MARGIN = 0.05
@@ -230,26 +230,23 @@ def expression_dags(
 #: Backend: op name -> function(args..., param) on that backend's numbers.
 Backend = Mapping[str, Callable[..., object]]
 
+
+def _method(name: str) -> Callable[..., object]:
+    return lambda x, p: getattr(x, name)()
+
+
+#: The table's plain one-operand functions (exp, tanh, ...) are Value methods of the same name.
 MICROGRID_OPS: Backend = {
     "+": lambda a, b, p: a + b,
-    "tanh": lambda x, p: x.tanh(),
     "*": lambda a, b, p: a * b,
     "-": lambda a, b, p: a - b,
     "/": lambda a, b, p: a / b,
     "neg": lambda x, p: -x,
-    "exp": lambda x, p: x.exp(),
-    "log": lambda x, p: x.log(),
-    "sqrt": lambda x, p: x.sqrt(),
-    "abs": lambda x, p: x.abs(),
-    "sigmoid": lambda x, p: x.sigmoid(),
-    "relu": lambda x, p: x.relu(),
+    **{op.word: _method(op.word) for op in ops.FUNCTIONS if op.arity == 1 and not op.param_name},
     "leaky_relu": lambda x, p: x.leaky_relu(p),
     "elu": lambda x, p: x.elu(p),
-    "softplus": lambda x, p: x.softplus(),
-    "sin": lambda x, p: x.sin(),
-    "cos": lambda x, p: x.cos(),
-    "max": lambda a, b, p: microgrid.max(a, b),
-    "min": lambda a, b, p: microgrid.min(a, b),
+    "max": lambda a, b, p: microgrid.maximum(a, b),
+    "min": lambda a, b, p: microgrid.minimum(a, b),
     "pow": lambda x, p: x**p,
     "powv": lambda a, b, p: a**b,
     "rpow": lambda x, p: p**x,

@@ -13,7 +13,7 @@ from strategies import FLOAT_OPS, MICROGRID_OPS, build_values, evaluate, express
 
 import microgrid
 from microgrid import Value, backward_steps, gradcheck, topological_order
-from microgrid.graph import backward as graph_backward
+from microgrid.engine import backward as graph_backward
 
 
 @given(expression_dags())

@@ -144,8 +144,12 @@ BINARY = [
         "/", lambda a, b: a / b, lambda a, b: a / b, _pairs(reals(-10, 10), nonzero_reals(0.1, 10))
     ),
     Binary("**", lambda a, b: a**b, lambda a, b: a**b, _pairs(reals(0.05, 10), reals(-3, 3))),
-    Binary("max", microgrid.max, lambda a, b: a if a >= b else b, separated_pairs(-100, 100, 1e-3)),
-    Binary("min", microgrid.min, lambda a, b: a if a <= b else b, separated_pairs(-100, 100, 1e-3)),
+    Binary(
+        "max", microgrid.maximum, lambda a, b: a if a >= b else b, separated_pairs(-100, 100, 1e-3)
+    ),
+    Binary(
+        "min", microgrid.minimum, lambda a, b: a if a <= b else b, separated_pairs(-100, 100, 1e-3)
+    ),
 ]
 
 
@@ -175,8 +179,8 @@ CONSTANT_SIDE = [
     ("x / c", lambda v, c: v / c, lambda x, c: x / c, "/"),
     ("c / x (rtruediv)", lambda v, c: c / v, lambda x, c: c / x, "/"),
     ("c ** x (number ** Value)", lambda v, c: abs(c) ** v, lambda x, c: abs(c) ** x, "**"),
-    ("max(x, c)", lambda v, c: microgrid.max(v, c), lambda x, c: x if x >= c else c, "max"),
-    ("min(c, x)", lambda v, c: microgrid.min(c, v), lambda x, c: c if c <= x else x, "min"),
+    ("max(x, c)", lambda v, c: microgrid.maximum(v, c), lambda x, c: x if x >= c else c, "max"),
+    ("min(c, x)", lambda v, c: microgrid.minimum(c, v), lambda x, c: c if c <= x else x, "min"),
 ]
 
 
@@ -240,7 +244,7 @@ def test_abs_derivative_at_zero_is_zero() -> None:
     assert abs(Value(-2.0)).data == 2.0  # the builtin abs() works too
 
 
-@pytest.mark.parametrize("pick", [microgrid.max, microgrid.min], ids=["max", "min"])
+@pytest.mark.parametrize("pick", [microgrid.maximum, microgrid.minimum], ids=["max", "min"])
 def test_a_tie_routes_the_whole_gradient_to_the_first_operand(pick) -> None:
     a, b = Value(1.5, label="a"), Value(1.5, label="b")
     y = pick(a, b)
@@ -249,7 +253,7 @@ def test_a_tie_routes_the_whole_gradient_to_the_first_operand(pick) -> None:
     assert (a.grad, b.grad) == (1.0, 0.0)
 
 
-@pytest.mark.parametrize("pick", [microgrid.max, microgrid.min], ids=["max", "min"])
+@pytest.mark.parametrize("pick", [microgrid.maximum, microgrid.minimum], ids=["max", "min"])
 def test_a_tie_with_itself_keeps_both_edges(pick) -> None:
     a = Value(2.0)
     y = pick(a, a)

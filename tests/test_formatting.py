@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from microgrid.formatting import LARGE, SMALL, as_given, fixed, padded, short, signed_sum
+from microgrid.formatting import LARGE, SMALL, as_given, exact, fixed, padded, short, signed_sum
 
 NUMBERS = [0.5, -0.25, 1.0, 0.0123, 0.000438568, -7.5e-9, 123.456, 99999.0, 2.5e6, -3.2e17]
 
@@ -55,3 +55,22 @@ def test_short_and_as_given_write_numbers_as_a_learner_would():
 def test_signed_sum_writes_each_sign_once():
     assert signed_sum([0.5, -0.25, 0.125], 3) == "0.500 - 0.250 + 0.125"
     assert "+ -" not in signed_sum([-1.0, -2.0], 2)
+
+
+def test_formatting_is_a_leaf_module_every_layer_can_use():
+    """The engine's repr and messages use it, so it must import nothing of microgrid."""
+    import ast
+    from pathlib import Path
+
+    import microgrid.formatting
+
+    tree = ast.parse(Path(microgrid.formatting.__file__).read_text(encoding="utf-8"))
+    modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    modules |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert modules <= {"__future__", "math", "collections.abc"}, modules
+
+
+@pytest.mark.parametrize("x", [2.0, -3.0, 0.5, 1 / 3, 1e-8, 2.5e20, -0.1])
+def test_exact_reads_back_to_the_same_float(x):
+    assert float(exact(x)) == x
+    assert exact(2.0) == "2" and exact(0.5) == "0.5"

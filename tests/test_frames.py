@@ -59,7 +59,7 @@ def test_forward_then_backward_one_frame_per_computed_node(drawn):
 
 
 def _all_nodes(ex):
-    from microgrid.graph import topological_order
+    from microgrid.engine import topological_order
 
     return topological_order(ex.E_total)
 

@@ -357,7 +357,7 @@ def test_dropout_statistics_scaling_and_gradients():
     assert set(np.unique(data)) == {0.0, 1 / (1 - p)}  # inverted dropout: kept ones scaled
     assert kept.mean() == pytest.approx(1 - p, abs=0.01)  # ~3.4 standard deviations at n=20000
     assert data.mean() == pytest.approx(1.0, abs=0.015)  # the expected value is preserved
-    microgrid.graph.backward(out[0] + out[1] + out[2])
+    microgrid.engine.backward(out[0] + out[1] + out[2])
     for x, k in zip(xs[:3], kept[:3]):
         assert x.grad == (1 / (1 - p) if k else 0.0)
 

@@ -40,7 +40,7 @@ TORCH_OPS: Backend = {
     "softplus": lambda x, p: F.softplus(x, threshold=1000.0),
     "sin": lambda x, p: torch.sin(x),
     "cos": lambda x, p: torch.cos(x),
-    # where() routes the whole gradient to the chosen operand, as microgrid.max/min do
+    # where() routes the whole gradient to the chosen operand, as microgrid.maximum/minimum do
     "max": lambda a, b, p: torch.where(a >= b, a, b),
     "min": lambda a, b, p: torch.where(a <= b, a, b),
     "pow": lambda x, p: x**p,

@@ -4,7 +4,7 @@ from hypothesis import given
 from strategies import build_values, expression_dags
 
 from microgrid import Value
-from microgrid.graph import topological_order
+from microgrid.engine import topological_order
 from microgrid.users import users_of
 
 

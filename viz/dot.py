@@ -31,8 +31,7 @@ from dataclasses import dataclass
 import graphviz
 
 from microgrid._checks import positive_int
-from microgrid.engine import Value
-from microgrid.graph import topological_order
+from microgrid.engine import Value, topological_order
 from microgrid.users import users_of
 from viz import labels, style
 from viz.drawing import Drawing

@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from microgrid.engine import Value
+from microgrid import ops
+from microgrid.engine import Value, topological_order
 from microgrid.explain import count_paths, explain
-from microgrid.graph import backward_steps, topological_order
 from microgrid.naming import bare as _bare
 from microgrid.naming import derivative_name as dname
 from microgrid.naming import expression_name as name
+from microgrid.stepwise import backward_steps
 from viz import render
 from viz.dot import draw
 from viz.drawing import Drawing
@@ -78,12 +79,15 @@ def equation(v: Value) -> str:
     """A computed node's forward equation with numbers: ``net_h1 = (w1*i1 + w2*i2) + b1 = ...``."""
     children = v.children
     values = [num(c.data) for c in children]
-    if v.op in ("+", "-", "*", "/") and len(children) == 2:
-        symbol = {"*": TIMES, "/": " / ", "+": " + ", "-": " \u2212 "}[v.op]
+    op = ops.lookup(v.op)
+    if op.name in ("+", "-", "*", "/") and len(children) == 2:
+        # between numbers a times sign, not the dot of a symbolic name
+        symbol = TIMES if op.name == "*" else f" {op.infix.strip()} "
         with_numbers = symbol.join(values)
-    elif v.op.startswith("**"):
+    elif op.name in ("pow", "**") and children:
         base = values[0] if children[0].data >= 0 else f"({values[0]})"
-        with_numbers = f"{base}^{v.op[2:]}"
+        exponent = values[1] if op.name == "**" else op.param_text
+        with_numbers = f"{base}^{exponent}"
     else:
         with_numbers = f"{v.op}({', '.join(values)})"
     symbolic = _bare(name(_unlabelled(v) if v.label else v, 3))
@@ -93,10 +97,7 @@ def equation(v: Value) -> str:
 
 def _unlabelled(v: Value) -> Value:
     """A stand-in for ``v`` without its label, to write its own expression."""
-    copy = Value.__new__(Value)
-    copy.data, copy.grad, copy.op, copy.label, copy.scope = v.data, 0.0, v.op, "", v.scope
-    copy.children, copy.local_grads = v.children, v.local_grads
-    return copy
+    return Value(v.data, v.children, v.local_grads, v.op)
 
 
 def _upstream(root: Value, node: Value) -> list[float]:

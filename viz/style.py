@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from microgrid import ops
 from microgrid.engine import Value
 
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
@@ -50,19 +51,13 @@ DIM_STYLE = {"fillcolor": "#f7f7f7", "color": "#d0d0d0", "fontcolor": DIM_TEXT}
 CLUSTER_STYLE = {"color": "#c8c8c8", "bgcolor": "#fbfbfb", "style": "rounded"}
 COLLAPSED_STYLE = {"fillcolor": "#eeeeee", "color": "#6f6f6f"}
 
-_OP_SYMBOLS = {"+": "+", "-": "\u2212", "*": "\u00d7", "/": "\u00f7", "neg": "\u2212x", "**": "x^y"}
-
 # A learned leaf's label ends in w, b, weight or bias, maybe numbered: w5, b1, layer0.neuron1.w0.
 _PARAMETER_NAME = re.compile(r"(?:^|\.)(?:w|b|W|weight|bias)_?\d*$")
 
 
 def op_symbol(op: str) -> str:
-    """How an op is written in its marker: ``*`` as x, ``**2`` as x^2, functions by name."""
-    if op in _OP_SYMBOLS:
-        return _OP_SYMBOLS[op]
-    if op.startswith("**"):
-        return "x^" + op[2:]
-    return op
+    """How an op is written in its marker (the table's symbol): ``*`` as x, ``**2`` as x^2."""
+    return ops.lookup(op).symbol
 
 
 def looks_like_parameter(label: str) -> bool:

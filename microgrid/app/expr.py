@@ -5,8 +5,9 @@ anything is built:
 
 - names (variables, given values by the caller), int and float literals;
 - ``+ - * / **`` and unary ``-`` / ``+``;
-- calls of the engine's functions: exp log sqrt abs tanh sigmoid relu leaky_relu elu softplus
-  sin cos (one argument; leaky_relu and elu take an optional number alpha) and max min (two).
+- calls of the functions in the table of ops (``microgrid.ops``): exp log sqrt abs sigmoid
+  tanh relu leaky_relu elu softplus sin cos (one argument; leaky_relu and elu take an optional
+  number alpha) and max min (two).
 
 Everything else (attribute access, subscripts, other calls, keywords, lambdas, comprehensions,
 comparisons, strings, imports) is refused with an ``ExpressionError`` naming what was found and
@@ -26,18 +27,21 @@ import math
 from collections.abc import Mapping
 from typing import TypeGuard, cast
 
-from microgrid import engine
+from microgrid import engine, ops
 from microgrid.engine import Value
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 200
 MAX_EXPONENT = 1000.0
 
-#: Functions an expression may call, with how many Value arguments each takes.
-UNARY = ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "softplus", "sin", "cos")
-WITH_ALPHA = ("leaky_relu", "elu")
-BINARY = ("max", "min")
+#: Functions an expression may call (the table's functions), by how many Values each takes;
+#: the ones with a parameter (leaky_relu, elu) take an optional number alpha as well.
+UNARY = tuple(op.word for op in ops.FUNCTIONS if op.arity == 1 and not op.param_name)
+WITH_ALPHA = tuple(op.word for op in ops.FUNCTIONS if op.arity == 1 and op.param_name)
+BINARY = tuple(op.word for op in ops.FUNCTIONS if op.arity == 2)
 FUNCTIONS = UNARY + WITH_ALPHA + BINARY
+#: How the binary functions are built (the CLI keeps the words max and min).
+_PAIRS = {ops.MAXIMUM.word: engine.maximum, ops.MINIMUM.word: engine.minimum}
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
@@ -237,7 +241,7 @@ def build(text: str, values: Mapping[str, float | Value]) -> tuple[Value, dict[s
         leaves[name] = given if isinstance(given, Value) else Value(given, label=name)
     result = _build(tree, leaves)
     if not isinstance(result, Value):
-        result = engine._const(result)
+        result = engine.constant(result)
     return result, leaves
 
 
@@ -257,7 +261,7 @@ def _build(node: ast.AST, leaves: dict[str, Value]) -> Value | float:
         right = _build(node.right, leaves)
         op = _BINOPS[type(node.op)]
         if not isinstance(left, Value) and not isinstance(right, Value):
-            left = engine._const(left)  # 2 * 3 is drawn too, as constants
+            left = engine.constant(left)  # 2 * 3 is drawn too, as constants
         if op == "+":
             return left + right
         if op == "-":
@@ -270,9 +274,9 @@ def _build(node: ast.AST, leaves: dict[str, Value]) -> Value | float:
     if isinstance(node, ast.Call):
         name = cast(ast.Name, node.func).id  # _check allows calls of names only
         args = [_build(arg, leaves) for arg in node.args]
-        first = args[0] if isinstance(args[0], Value) else engine._const(args[0])
+        first = args[0] if isinstance(args[0], Value) else engine.constant(args[0])
         if name in BINARY:
-            return engine.max(first, args[1]) if name == "max" else engine.min(first, args[1])
+            return _PAIRS[name](first, args[1])
         if name in WITH_ALPHA and len(args) == 2:
             alpha = _number(node.args[1])
             return getattr(first, name)(alpha)

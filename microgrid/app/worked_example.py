@@ -26,8 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from microgrid._checks import whole_number
-from microgrid.engine import Value
-from microgrid.graph import backward
+from microgrid.engine import Value, backward
 
 #: The starting numbers of the seed (and the blog it cites).
 INPUTS = {"i1": 0.05, "i2": 0.10}
