@@ -12,6 +12,7 @@ import importlib
 
 from microgrid._grad_mode import is_grad_enabled, no_grad, scope
 from microgrid._version import __version__
+from microgrid.anomaly import AnomalyError, detect_anomaly
 from microgrid.engine import Value, constant, maximum, minimum, topological_order
 from microgrid.explain import explain
 from microgrid.gradcheck import GradcheckResult, gradcheck, numerical_gradient
@@ -50,6 +51,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AnomalyError",
     "BackwardStep",
     "Contribution",
     "GradcheckResult",
@@ -58,6 +60,7 @@ __all__ = [
     "backward_steps",
     "constant",
     "data",
+    "detect_anomaly",
     "evaluate",
     "explain",
     "fit",

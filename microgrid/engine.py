@@ -13,7 +13,14 @@ data.
 Derivatives at kinks (documented, and what the tests assume):
 relu'(0) = 0, leaky_relu'(0) = alpha, elu'(0) = alpha, abs'(0) = 0; ``maximum``/``minimum``
 route the whole gradient to the first operand on a tie; sqrt'(0) and x**p for 0 < p < 1 at 0
-are +inf.
+are +inf, and so is a derivative too large for a float (``Value(1e-170) ** -1``).
+
+NaN is never hidden: a NaN operand gives a NaN result through every op (as in PyTorch), and the
+ops that choose by comparing (relu, leaky_relu, abs, maximum, minimum) give a NaN local
+derivative too, so ``relu(nan)``, ``maximum(nan, 0)`` and ``abs(nan)`` are NaN, not 0.
+Infinity is a number: it propagates (``x + inf``), ``sin``/``cos`` of it are NaN (as in
+PyTorch), and only a *result* too large for a float raises (``exp``, ``**``), naming the op.
+``microgrid.detect_anomaly()`` finds the op where a NaN or infinity first appears.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
 
 _new = object.__new__
+# (grad_enabled, scope) of this thread or asyncio task; bound once, read by every op
+_get_mode = _mode.MODE.get
 # exp(x) overflows a float for x above log(max float) ~ 709.78.
 _EXP_LIMIT = math.log(1.7976931348623157e308)
 
@@ -90,10 +99,10 @@ class Value:
         self.op: Op = ops.lookup(op)
         if children or local_grads:
             edges = _checked_edges(children, local_grads, self.op)
-            if _mode.grad_enabled:
+            if _get_mode()[0]:
                 self.children, self.local_grads = edges
         self.label = label
-        self.scope = _mode.current_scope
+        self.scope = _get_mode()[1]
 
     # ----------------------------------------------------------------- display and conversion
     def __repr__(self) -> str:
@@ -183,7 +192,7 @@ class Value:
         elif a == 0.0 and p < 1.0:
             local = math.inf  # the slope of sqrt-like powers is vertical at 0
         else:
-            local = p * _checked_pow(a, p - 1.0)
+            local = _pow_slope(a, p)
         return _node(out, (self,), (local,), ops.POW.with_param(p))
 
     def __rpow__(self, base: Number) -> Value:
@@ -217,9 +226,10 @@ class Value:
         return _node(out, (self,), (0.5 / out if out else math.inf,), ops.SQRT)
 
     def abs(self) -> Value:
-        """|x|; d/dx = sign(x), with abs'(0) = 0."""
+        """|x|; d/dx = sign(x), with abs'(0) = 0 (and NaN at NaN)."""
         x = self.data
-        return _node(abs(x), (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,), ops.ABS)
+        local = 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
+        return _node(abs(x), (self,), (local,), ops.ABS)
 
     __abs__ = abs
 
@@ -239,20 +249,22 @@ class Value:
         return _node(s, (self,), (s * (1.0 - s),), ops.SIGMOID)
 
     def relu(self) -> Value:
-        """max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0)."""
+        """max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0); NaN stays NaN."""
         x = self.data
         if x > 0.0:
             return _node(x, (self,), (1.0,), ops.RELU)
+        if x != x:  # NaN: passed on, not hidden as 0
+            return _node(x, (self,), (x,), ops.RELU)
         return _node(0.0, (self,), (0.0,), ops.RELU)
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
-        """x for x > 0, else alpha x; d/dx = 1 or alpha (alpha at 0)."""
+        """x for x > 0, else alpha x; d/dx = 1 or alpha (alpha at 0); NaN stays NaN."""
         alpha = as_float(alpha, "leaky_relu alpha")
         op = ops.LEAKY_RELU.with_param(alpha)  # alpha kept on the op: a replay needs it
         x = self.data
         if x > 0.0:
             return _node(x, (self,), (1.0,), op)
-        return _node(alpha * x, (self,), (alpha,), op)
+        return _node(alpha * x, (self,), (alpha if x == x else x,), op)
 
     def elu(self, alpha: float = 1.0) -> Value:
         """x for x > 0, else alpha (e^x - 1); d/dx = 1 or alpha e^x (alpha at 0)."""
@@ -273,14 +285,20 @@ class Value:
         return _node(out, (self,), (local,), ops.SOFTPLUS)
 
     def sin(self) -> Value:
-        """sin x; d/dx = cos x."""
+        """sin x; d/dx = cos x. NaN at +-inf (as in PyTorch), where sin has no value."""
         x = self.data
-        return _node(math.sin(x), (self,), (math.cos(x),), ops.SIN)
+        try:
+            return _node(math.sin(x), (self,), (math.cos(x),), ops.SIN)
+        except ValueError:  # math.sin(inf) raises "math domain error"
+            return _node(math.nan, (self,), (math.nan,), ops.SIN)
 
     def cos(self) -> Value:
-        """cos x; d/dx = -sin x."""
+        """cos x; d/dx = -sin x. NaN at +-inf (as in PyTorch), where cos has no value."""
         x = self.data
-        return _node(math.cos(x), (self,), (-math.sin(x),), ops.COS)
+        try:
+            return _node(math.cos(x), (self,), (-math.sin(x),), ops.COS)
+        except ValueError:
+            return _node(math.nan, (self,), (math.nan,), ops.COS)
 
     # ----------------------------------------------------------------------- backward pass
     def backward(self, grad: float = 1.0) -> None:
@@ -300,14 +318,20 @@ class Value:
 
 
 def maximum(a: Operand, b: Operand) -> Value:
-    """The larger of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
+    """The larger of a and b; the whole gradient goes to the chosen operand (``a`` on a tie).
+
+    NaN if either is NaN (as in PyTorch), with NaN local derivatives.
+    """
     a_data = a.data if isinstance(a, Value) else as_float(a, "maximum operand")
     b_data = b.data if isinstance(b, Value) else as_float(b, "maximum operand")
     return _pick(a, b, a_data >= b_data, ops.MAXIMUM)
 
 
 def minimum(a: Operand, b: Operand) -> Value:
-    """The smaller of a and b; the whole gradient goes to the chosen operand (``a`` on a tie)."""
+    """The smaller of a and b; the whole gradient goes to the chosen operand (``a`` on a tie).
+
+    NaN if either is NaN (as in PyTorch), with NaN local derivatives.
+    """
     a_data = a.data if isinstance(a, Value) else as_float(a, "minimum operand")
     b_data = b.data if isinstance(b, Value) else as_float(b, "minimum operand")
     return _pick(a, b, a_data <= b_data, ops.MINIMUM)
@@ -322,14 +346,14 @@ def _node(data: float, children: tuple, local_grads: tuple, op: Op) -> Value:
     out = _new(Value)
     out.data = data
     out.grad = 0.0
-    if _mode.grad_enabled:
+    enabled, out.scope = _get_mode()
+    if enabled:
         out.children = children
         out.local_grads = local_grads
     else:
         out.children = out.local_grads = ()
     out.op = op
     out.label = ""
-    out.scope = _mode.current_scope
     return out
 
 
@@ -391,6 +415,19 @@ def _checked_pow(a: float, p: float) -> float:
         raise OverflowError(f"pow: {fixed(a)} ** {p!r} overflows a float") from None
 
 
+def _pow_slope(a: float, p: float) -> float:
+    """d(a^p)/da = p a^(p-1); +-inf when that is too large for a float (the result may fit).
+
+    ``Value(1e-170) ** -1`` is 1e170, a float, but its slope -1e340 is not: the slope is then
+    infinite (like sqrt'(0)), rather than an error about an exponent the user never wrote.
+    """
+    try:
+        return p * a ** (p - 1.0)
+    except OverflowError:
+        negative = (p < 0.0) != (a < 0.0 and (p - 1.0) % 2.0 == 1.0)
+        return -math.inf if negative else math.inf
+
+
 def _pow_value(base: Value, exponent: Value) -> Value:
     """base ** exponent with both Values: d/dbase = p a^(p-1), d/dp = a^p ln a (needs a > 0)."""
     a, p = base.data, exponent.data
@@ -406,7 +443,7 @@ def _pow_value(base: Value, exponent: Value) -> Value:
         d_base = math.inf if p < 1.0 else (0.0 if p > 1.0 else 1.0)
         d_exp = 0.0  # a^p ln a -> 0 as a -> 0+ for p > 0
     else:
-        d_base = p * _checked_pow(a, p - 1.0)
+        d_base = _pow_slope(a, p)
         d_exp = out * math.log(a)
     return _node(out, (base, exponent), (d_base, d_exp), ops.POW_VALUE)
 
@@ -416,6 +453,8 @@ def _pick(a: Operand, b: Operand, take_a: bool, op: Op) -> Value:
     b = constant(b, op.word)
     if take_a:
         return _node(a.data, (a, b), (1.0, 0.0), op)
+    if a.data != a.data or b.data != b.data:  # a NaN compares False: pass it on, not the other
+        return _node(math.nan, (a, b), (math.nan, math.nan), op)
     return _node(b.data, (a, b), (0.0, 1.0), op)
 
 
@@ -503,6 +542,10 @@ def backward(root: Value, grad: float = 1.0) -> list[Value]:
     and the code below is that loop with two-operand nodes unpacked (the tests keep them equal).
     """
     order = start_backward(root, grad, "backward")
+    anomaly = _mode.ANOMALY.get()  # inside microgrid.detect_anomaly(): its checked loop instead
+    if anomaly is not None:
+        anomaly.backward(order)
+        return order
     for node in reversed(order):
         children = node.children
         if len(children) == 2:  # optimisation: most ops are binary; unpacking beats zip()

@@ -47,8 +47,11 @@ def pair_up(predictions: Any, targets: Any, who: str) -> tuple[list[Any], list[f
     """
     preds: list[Any] = []
     targs: list[float] = []
-
-    def walk(p: Any, t: Any, where: str) -> None:
+    # An explicit stack, not a recursive inner function: a closure that calls itself is a
+    # reference cycle, and it would keep every prediction (and its graph) alive until gc runs.
+    stack: list[tuple[Any, Any, str]] = [(predictions, targets, "")]
+    while stack:
+        p, t, where = stack.pop()
         if _is_seq(p) or _is_seq(t):
             if not (_is_seq(p) and _is_seq(t)):
                 kind_p = f"a list of {len(p)}" if _is_seq(p) else "one value"
@@ -61,9 +64,9 @@ def pair_up(predictions: Any, targets: Any, who: str) -> tuple[list[Any], list[f
                     f"{who}: predictions{where} has {len(p)} entries but targets{where} "
                     f"has {len(t)}"
                 )
-            for i, (pi, ti) in enumerate(zip(p, t)):
-                walk(pi, ti, f"{where}[{i}]")
-            return
+            pairs = [(pi, ti, f"{where}[{i}]") for i, (pi, ti) in enumerate(zip(p, t))]
+            stack.extend(reversed(pairs))  # popped first to last: entry 0 first
+            continue
         if not isinstance(p, Value):
             as_float(p, f"{who}: predictions{where}")
         t = as_float(t, f"{who}: targets{where}")
@@ -71,8 +74,6 @@ def pair_up(predictions: Any, targets: Any, who: str) -> tuple[list[Any], list[f
             raise ValueError(f"{who}: targets{where} is {t!r}, not a finite number")
         preds.append(p)
         targs.append(t)
-
-    walk(predictions, targets, "")
     if not preds:
         raise ValueError(f"{who}: predictions and targets are empty")
     return preds, targs
@@ -266,7 +267,7 @@ def _class_target(t: Any, n: int, who: str, where: str) -> list[float]:
     if isinstance(t, bool) or not isinstance(t, numbers.Real):
         raise ValueError(f"{who}: target{where} must be a class index or a list, got {t!r}")
     if isinstance(t, numbers.Integral) or float(t).is_integer():
-        k = int(float(t))
+        k = int(t) if isinstance(t, numbers.Integral) else int(float(t))
         if 0 <= k < n:
             y = [0.0] * n
             y[k] = 1.0

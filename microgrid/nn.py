@@ -52,6 +52,7 @@ from typing import Any, cast
 
 from microgrid import _grad_mode, ops
 from microgrid._checks import lookup, positive_int
+from microgrid.atomic import write_atomic
 from microgrid.engine import Value, as_float
 from microgrid.functional import log_softmax, softmax
 from microgrid.init import Rng, Scheme, draw, get_scheme, make_rng
@@ -61,6 +62,8 @@ Inputs = Sequence[Value | float] | Value | float
 Output = Value | list[Value]
 
 STATE_FORMAT = "microgrid.state_dict"
+#: The format version ``save`` writes and ``load`` reads.
+STATE_VERSION = 1
 
 # ---------------------------------------------------------------------------------- activations
 
@@ -290,29 +293,91 @@ class Module:
             p.data = values[name]
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the parameters to ``path`` as JSON (format ``microgrid.state_dict``)."""
+        """Write the parameters to ``path`` as JSON (format ``microgrid.state_dict``).
+
+        The file is written atomically (see ``microgrid.atomic``): a failed save leaves the old
+        file whole. A NaN or infinite parameter is refused (``load`` could not read it back),
+        with its name, and nothing is written.
+        """
+        state = self.state_dict()
+        bad = [f"{name}={v!r}" for name, v in state.items() if not math.isfinite(v)]
+        if bad:
+            raise ValueError(
+                f"save refused for {type(self).__name__}: {len(bad)} parameter(s) are not finite "
+                f"numbers ({_listing(bad)}); nothing was written to {os.fspath(path)!r}"
+            )
         doc = {
             "format": STATE_FORMAT,
-            "version": 1,
+            "version": STATE_VERSION,
             "module": type(self).__name__,
-            "parameters": self.state_dict(),
+            "parameters": state,
         }
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1)
-            fh.write("\n")
+        write_atomic(path, json.dumps(doc, indent=1) + "\n")
 
     def load(self, path: str | os.PathLike[str]) -> None:
-        """Read parameters saved by ``save`` (or a plain ``{name: number}`` JSON object)."""
-        with open(path, encoding="utf-8") as fh:
-            try:
-                doc = json.load(fh)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{os.fspath(path)} is not valid JSON: {exc}") from None
+        """Read parameters saved by ``save`` (or a plain ``{name: number}`` JSON object).
+
+        Refused, with a ValueError naming the file and the problem and the model unchanged: a
+        file that is not UTF-8 JSON (or nests too deeply), a duplicate key, a file saved from
+        another kind of module or by an unknown format version, and parameters that do not
+        fit exactly (see ``load_state_dict``).
+        """
+        where = os.fspath(path)
+        doc = _read_json(where)
         if isinstance(doc, dict) and doc.get("format") == STATE_FORMAT:
+            version, module = doc.get("version"), doc.get("module")
+            if version != STATE_VERSION:
+                raise ValueError(
+                    f"{where}: format version {version!r} is not one this microgrid reads "
+                    f"(it reads version {STATE_VERSION}); nothing was changed"
+                )
+            if module != type(self).__name__:
+                raise ValueError(
+                    f"{where} was saved from a {module!r} module, not a {type(self).__name__!r}; "
+                    "load it into the same kind of module (nothing was changed)"
+                )
             doc = doc.get("parameters")
         if not isinstance(doc, dict):
-            raise ValueError(f"{os.fspath(path)} holds no parameter object")
-        self.load_state_dict(doc)
+            raise ValueError(f"{where} holds no parameter object")
+        try:
+            self.load_state_dict(doc)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members as a dict, refusing a key given twice (json keeps the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _read_json(where: str) -> Any:
+    """The JSON document in file ``where``, or a one-line ValueError naming the file."""
+    with open(where, "rb") as fh:
+        raw = fh.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{where} is not a text file (not UTF-8 at byte {exc.start}); "
+            "a saved model is JSON text"
+        ) from None
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where} is not valid JSON: {exc}") from None
+    except _DuplicateKey as exc:
+        raise ValueError(f"{where}: the key {exc.args[0]!r} appears twice") from None
+    except RecursionError:
+        raise ValueError(f"{where} nests too deeply to be a parameter file") from None
 
 
 # ---------------------------------------------------------------------------------- Neuron
@@ -391,7 +456,7 @@ class Neuron(Module):
         return self._made
 
     def forward(self, x: Inputs) -> Value:
-        xs = _as_inputs(x, self.nin, f"Neuron '{_grad_mode.current_scope}'")
+        xs = _as_inputs(x, self.nin, f"Neuron '{_grad_mode.current_scope()}'")
         net = self.w[0] * xs[0]
         for wi, xi in zip(self.w[1:], xs[1:]):
             net = net + wi * xi
@@ -473,7 +538,7 @@ class Layer(Module):
         return [(f"neuron{j}", n) for j, n in enumerate(self.neurons)]
 
     def forward(self, x: Inputs) -> list[Value]:
-        xs = _as_inputs(x, self.nin, f"Layer '{_grad_mode.current_scope}'")
+        xs = _as_inputs(x, self.nin, f"Layer '{_grad_mode.current_scope()}'")
         outs = [n(xs) for n in self.neurons]
         if self._layer_act is not None:
             outs = self._layer_act(outs)
@@ -618,7 +683,7 @@ class Sequential(Module):
         nin = self.nin
         if nin is None:  # only width-free modules (Dropout): take the input as it comes
             nin = len(x) if hasattr(x, "__len__") else 1
-        out: Any = _as_inputs(x, nin, f"Sequential '{_grad_mode.current_scope}'")
+        out: Any = _as_inputs(x, nin, f"Sequential '{_grad_mode.current_scope()}'")
         for m in self.modules:
             out = m(out)
             if isinstance(out, Value):
@@ -686,7 +751,7 @@ class MLP(Module):
         return [(f"layer{i}", layer) for i, layer in enumerate(self.layers)]
 
     def forward(self, x: Inputs) -> Output:
-        out: Any = _as_inputs(x, self.nin, f"MLP '{_grad_mode.current_scope}'")
+        out: Any = _as_inputs(x, self.nin, f"MLP '{_grad_mode.current_scope()}'")
         for layer in self.layers:
             out = layer(out)
         return _model_output(out)

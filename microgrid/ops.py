@@ -187,6 +187,11 @@ def lookup(op: str) -> Op:
         raise TypeError(f"op must be a str or an ops.Op, got {type(op).__name__}: {op!r}")
     entry = TABLE.get(op)
     if entry is None:  # interned too, so a graph of custom nodes holds one Op per name
+        if not op.isprintable():  # control characters would reach terminals, DOT and pages
+            raise ValueError(
+                f"a custom op name must be printable text (no control characters, newlines or "
+                f"lone surrogates), got {op!r}"
+            )
         entry = _interned.get((op, None))
         if entry is None:
             entry = Op(op, 0, "function", word=op)

@@ -23,13 +23,14 @@ import numbers
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from microgrid._checks import finite_table, positive_int
 from microgrid._grad_mode import no_grad
 from microgrid.engine import Value
+from microgrid.formatting import fixed
 from microgrid.losses import get_loss
 from microgrid.metrics import get_metric
 from microgrid.optim import SGD, Adagrad, Adam, Optimizer, RMSprop
@@ -162,9 +163,11 @@ def _metric_list(
     return out
 
 
-def _mean_loss(loss_fn: Callable[..., Value], preds: Sequence[Any], targets: Sequence[Any]):
+def _mean_loss(
+    loss_fn: Callable[..., Value], preds: Sequence[Any], targets: Sequence[Any]
+) -> Value:
     """The batch loss: the mean of the per-sample losses, as one Value."""
-    total = None
+    total: Value | None = None
     for i, (p, t) in enumerate(zip(preds, targets)):
         term = loss_fn(p, t)
         if not isinstance(term, Value):
@@ -176,6 +179,8 @@ def _mean_loss(loss_fn: Callable[..., Value], preds: Sequence[Any], targets: Seq
                     "it must return a Value"
                 )
         total = term if total is None else total + term
+    if total is None:
+        raise ValueError("a batch needs at least one sample")
     return total / len(preds)
 
 
@@ -200,11 +205,11 @@ def _make_optimizer(model: Any, optimizer: Any, lr: float | None) -> Optimizer:
             )
         return optimizer
     if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:
-        cls = OPTIMIZERS[optimizer.lower()]
+        cls: Callable[..., Optimizer] = OPTIMIZERS[optimizer.lower()]
         if lr is None:
             if cls is SGD:
                 raise ValueError("optimizer='sgd' needs a learning rate: pass lr=...")
-            return cls(model.parameters())
+            return cls(model.parameters())  # the optimizer's own default learning rate
         return cls(model.parameters(), lr=lr)
     raise ValueError(
         f"optimizer must be an Optimizer (e.g. SGD(model.parameters(), lr=0.1)) or one of "
@@ -270,40 +275,32 @@ def fit(
         penalty: ``f(model.parameters()) -> Value`` added to every batch loss (L2, L1).
         progress: a tqdm progress bar on stderr; None shows it only when stderr is a terminal.
     """
-    epochs = _check_count("epochs", epochs)
-    batch_size = _check_count("batch_size", batch_size, allow_none=True)
-    if early_stopping is not None:
-        early_stopping = _check_count("early_stopping (patience)", early_stopping)
-    if not hasattr(model, "parameters") or not callable(model):
-        raise TypeError("model must be callable and have parameters() (a microgrid.nn module)")
-    loss_fn = get_loss(loss)
-    metric_fns = _metric_list(metrics)
-    X, y = _dataset(model, X, y)
-    if validation is not None:
-        if not isinstance(validation, tuple | list) or len(validation) != 2:
-            raise ValueError("validation must be a pair (X_val, y_val)")
-        Xv, yv = _dataset(model, validation[0], validation[1], prefix="validation ")
-    opt = _make_optimizer(model, optimizer, lr)
-    if isinstance(schedule, Schedule) and schedule.optimizer is not opt:
-        raise ValueError("the schedule is attached to a different optimizer than fit's")
-    if schedule is not None and not callable(schedule):
-        raise TypeError(f"schedule must be a Schedule or a function epoch -> lr, got {schedule!r}")
+    plan = _plan(
+        model,
+        X,
+        y,
+        validation,
+        loss=loss,
+        optimizer=optimizer,
+        lr=lr,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        early_stopping=early_stopping,
+        metrics=metrics,
+        schedule=schedule,
+        penalty=penalty,
+    )
+    history = History(
+        metrics={name: [] for name, _ in plan.metric_fns},
+        val_metrics={name: [] for name, _ in plan.metric_fns} if plan.validation else {},
+    )
+    stopper = _EarlyStopping(plan.early_stopping, min_delta, restore_best, plan.params)
+    was_training = getattr(model, "training", None)
     if progress is None:
         progress = sys.stderr.isatty()
-
-    n = len(X)
-    size = n if batch_size is None else min(batch_size, n)
-    targets = _targets(y)
-    rng = np.random.default_rng(seed)
-    params = list(model.parameters())
-    history = History(
-        metrics={name: [] for name, _ in metric_fns},
-        val_metrics={name: [] for name, _ in metric_fns} if validation is not None else {},
-    )
-    was_training = getattr(model, "training", None)
-    best, best_state, waited = math.inf, None, 0
-
-    epoch_range: Iterable[int] = range(epochs)
+    epoch_range: Iterable[int] = range(plan.epochs)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -312,70 +309,213 @@ def fit(
         epoch_range = bar
     try:
         for epoch in epoch_range:
-            if schedule is not None and not isinstance(schedule, Schedule):
-                opt.lr = schedule(epoch)
-            history.lr.append(opt.lr)
-            _set_mode(model, True)
-            # a full batch sums every sample anyway: its order is left alone (bit-reproducible)
-            order = rng.permutation(n) if shuffle and size < n else np.arange(n)
-            total, seen_preds = 0.0, [None] * n
-            for start in range(0, n, size):
-                batch = order[start : start + size]
-                opt.zero_grad()
-                try:
-                    preds = [_forward(model, X[i], int(i)) for i in batch]
-                    batch_targets = [targets[i] for i in batch]
-                    batch_loss = _mean_loss(loss_fn, preds, batch_targets)
-                    diverged = None if math.isfinite(batch_loss.data) else batch_loss.data
-                except (OverflowError, ZeroDivisionError) as exc:
-                    # An op overflowed (exp, pow) or divided by 0: the weights have diverged.
-                    diverged = f"not computable ({exc})"
-                if diverged is not None:
-                    raise FloatingPointError(
-                        f"the loss became {diverged} in epoch {epoch}, batch "
-                        f"{start // size}: lower the learning rate or check the data"
-                    )
-                total += batch_loss.data * len(batch)
-                for i, p in zip(batch, preds):
-                    seen_preds[i] = _data(p, f"sample {i}")
-                objective = batch_loss + penalty(params) if penalty is not None else batch_loss
-                objective.backward()
-                opt.step()
-                history.steps += 1
-            history.loss.append(total / n)
-            for name, fn in metric_fns:
-                history.metrics[name].append(fn(seen_preds, targets))
-            monitored = history.loss[-1]
-            if validation is not None:
-                scores = _evaluate(model, Xv, yv, loss_fn, metric_fns)
-                history.val_loss.append(scores["loss"])
-                for name, _ in metric_fns:
-                    history.val_metrics[name].append(scores[name])
-                monitored = scores["loss"]
-            if bar is not None:
-                shown = {"loss": f"{history.loss[-1]:.4g}"}
-                if validation is not None:
-                    shown["val_loss"] = f"{monitored:.4g}"
-                bar.set_postfix(shown)
-            if isinstance(schedule, Schedule):
-                schedule.step()
-            if monitored < best - min_delta:
-                best, waited, history.best_epoch = monitored, 0, epoch
-                if restore_best:
-                    best_state = [p.data for p in params]
-            else:
-                waited += 1
-                if early_stopping is not None and waited >= early_stopping:
-                    history.stopped_early = epoch
-                    break
+            _one_epoch(plan, epoch, history)
+            monitored = _end_of_epoch(plan, history, bar)
+            if stopper.stop_after(epoch, monitored, history):
+                break
     finally:
         if bar is not None:
             bar.close()
         _set_mode(model, was_training)
-    if restore_best and best_state is not None:
-        for p, value in zip(params, best_state):
-            p.data = value
+    stopper.restore_best()
     return history
+
+
+# ------------------------------------------------------------------------ fit, step by step
+
+
+@dataclass
+class _Plan:
+    """Everything ``fit`` checked before the first update, ready for the epochs."""
+
+    model: Any
+    X: np.ndarray
+    targets: list[Any]
+    validation: tuple[np.ndarray, np.ndarray] | None
+    loss_fn: Callable[..., Value]
+    metric_fns: list[tuple[str, Callable[..., float]]]
+    opt: Optimizer
+    schedule: Schedule | Callable[[int], float] | None
+    penalty: Callable[[list[Value]], Value] | None
+    epochs: int
+    batch_size: int
+    early_stopping: int | None
+    shuffle: bool
+    rng: np.random.Generator
+    params: list[Value]
+    names: dict[int, str]
+
+
+def _plan(
+    model: Any,
+    X: Any,
+    y: Any,
+    validation: tuple[Any, Any] | None,
+    *,
+    loss: LossArg,
+    optimizer: Optimizer | str,
+    lr: float | None,
+    epochs: int,
+    batch_size: int | None,
+    shuffle: bool,
+    seed: int | None,
+    early_stopping: int | None,
+    metrics: Iterable[MetricArg] | MetricArg | None,
+    schedule: Schedule | Callable[[int], float] | None,
+    penalty: Callable[[list[Value]], Value] | None,
+) -> _Plan:
+    """Check every argument of ``fit`` (a refusal names the problem) and gather them."""
+    n_epochs = _check_count("epochs", epochs)
+    size = _check_count("batch_size", batch_size, allow_none=True)
+    if early_stopping is not None:
+        early_stopping = _check_count("early_stopping (patience)", early_stopping)
+    if not hasattr(model, "parameters") or not callable(model):
+        raise TypeError("model must be callable and have parameters() (a microgrid.nn module)")
+    loss_fn = get_loss(loss)
+    metric_fns = _metric_list(metrics)
+    X, y = _dataset(model, X, y)
+    checked_validation = None
+    if validation is not None:
+        if not isinstance(validation, tuple | list) or len(validation) != 2:
+            raise ValueError("validation must be a pair (X_val, y_val)")
+        checked_validation = _dataset(model, validation[0], validation[1], prefix="validation ")
+    opt = _make_optimizer(model, optimizer, lr)
+    if isinstance(schedule, Schedule) and schedule.optimizer is not opt:
+        raise ValueError("the schedule is attached to a different optimizer than fit's")
+    if schedule is not None and not callable(schedule):
+        raise TypeError(f"schedule must be a Schedule or a function epoch -> lr, got {schedule!r}")
+    named = getattr(model, "named_parameters", None)
+    names = {id(p): name for name, p in named()} if callable(named) else {}
+    return _Plan(
+        model=model,
+        X=X,
+        targets=_targets(y),
+        validation=checked_validation,
+        loss_fn=loss_fn,
+        metric_fns=metric_fns,
+        opt=opt,
+        schedule=schedule,
+        penalty=penalty,
+        epochs=cast(int, n_epochs),
+        batch_size=len(X) if size is None else min(size, len(X)),
+        early_stopping=early_stopping,
+        shuffle=shuffle,
+        rng=np.random.default_rng(seed),
+        params=list(model.parameters()),
+        names=names,
+    )
+
+
+def _one_epoch(plan: _Plan, epoch: int, history: History) -> None:
+    """One pass over the training data: for each batch, zero, forward, loss, backward, step.
+
+    Appends the epoch's learning rate, mean loss and training metrics to ``history``. Stops
+    with FloatingPointError (naming the epoch, the batch and what went wrong) as soon as the
+    loss, a gradient or a parameter is not a finite number: nothing trains on silently.
+    """
+    opt, n, size = plan.opt, len(plan.X), plan.batch_size
+    if plan.schedule is not None and not isinstance(plan.schedule, Schedule):
+        opt.lr = plan.schedule(epoch)
+    history.lr.append(opt.lr)
+    _set_mode(plan.model, True)
+    # a full batch sums every sample anyway: its order is left alone (bit-reproducible)
+    order = plan.rng.permutation(n) if plan.shuffle and size < n else np.arange(n)
+    total = 0.0
+    seen_preds: list[Any] = [None] * n
+    for start in range(0, n, size):
+        batch = order[start : start + size]
+        where = f"in epoch {epoch}, batch {start // size}"
+        opt.zero_grad()
+        try:
+            preds = [_forward(plan.model, plan.X[i], int(i)) for i in batch]
+            batch_loss = _mean_loss(plan.loss_fn, preds, [plan.targets[i] for i in batch])
+            diverged: str | None = None
+            if not math.isfinite(batch_loss.data):
+                diverged = repr(batch_loss.data)
+        except (OverflowError, ZeroDivisionError) as exc:
+            # An op overflowed (exp, pow) or divided by 0: the weights have diverged.
+            diverged = f"not computable ({exc})"
+        if diverged is not None:
+            raise FloatingPointError(
+                f"the loss became {diverged} {where}: lower the learning rate or check the data"
+            )
+        total += batch_loss.data * len(batch)
+        for i, p in zip(batch, preds):
+            seen_preds[i] = _data(p, f"sample {i}")
+        penalty = plan.penalty
+        objective = batch_loss + penalty(plan.params) if penalty is not None else batch_loss
+        objective.backward()
+        _check_finite(plan, "grad", f"the gradient of {{}} became {{}} {where}")
+        opt.step()
+        _check_finite(plan, "data", f"{{}} became {{}} after the optimizer step {where}")
+        history.steps += 1
+    history.loss.append(total / n)
+    for name, fn in plan.metric_fns:
+        history.metrics[name].append(fn(seen_preds, plan.targets))
+
+
+def _check_finite(plan: _Plan, attr: str, message: str) -> None:
+    """Stop fit at the first parameter whose ``attr`` ("grad" or "data") is NaN or infinite."""
+    for i, p in enumerate(plan.params):
+        value = getattr(p, attr)
+        if not math.isfinite(value):
+            name = plan.names.get(id(p)) or p.label or f"parameter {i}"
+            raise FloatingPointError(
+                message.format(name, value)
+                + ": lower the learning rate, check the data and the model's weights, or find "
+                "the op with microgrid.detect_anomaly()"
+            )
+
+
+def _end_of_epoch(plan: _Plan, history: History, bar: Any) -> float:
+    """Validation scores, the progress bar and the schedule's step; returns the monitored loss."""
+    monitored = history.loss[-1]
+    if plan.validation is not None:
+        Xv, yv = plan.validation
+        scores = _evaluate(plan.model, Xv, yv, plan.loss_fn, plan.metric_fns)
+        history.val_loss.append(scores["loss"])
+        for name, _ in plan.metric_fns:
+            history.val_metrics[name].append(scores[name])
+        monitored = scores["loss"]
+    if bar is not None:
+        shown = {"loss": fixed(history.loss[-1], 4)}
+        if plan.validation is not None:
+            shown["val_loss"] = fixed(monitored, 4)
+        bar.set_postfix(shown)
+    if isinstance(plan.schedule, Schedule):
+        plan.schedule.step()
+    return monitored
+
+
+class _EarlyStopping:
+    """Track the best monitored loss; say when patience runs out; put the best weights back."""
+
+    def __init__(
+        self, patience: int | None, min_delta: float, restore: bool, params: list[Value]
+    ) -> None:
+        self.patience, self.min_delta, self.restore = patience, min_delta, restore
+        self.params = params
+        self.best, self.waited = math.inf, 0
+        self.best_state: list[float] | None = None
+
+    def stop_after(self, epoch: int, monitored: float, history: History) -> bool:
+        """Record this epoch's monitored loss; True when training should stop now."""
+        if monitored < self.best - self.min_delta:
+            self.best, self.waited, history.best_epoch = monitored, 0, epoch
+            if self.restore:
+                self.best_state = [p.data for p in self.params]
+            return False
+        self.waited += 1
+        if self.patience is not None and self.waited >= self.patience:
+            history.stopped_early = epoch
+            return True
+        return False
+
+    def restore_best(self) -> None:
+        """With ``restore_best=True``, set the parameters as they were after the best epoch."""
+        if self.restore and self.best_state is not None:
+            for p, value in zip(self.params, self.best_state):
+                p.data = value
 
 
 def predict(model: Any, X: Any) -> np.ndarray:

@@ -250,7 +250,7 @@ def test_forward_values_carry_module_scopes():
     # parameters are tagged with their neuron's scope too, so drawings cluster them
     params = dict(model.named_parameters())
     assert params["layer0.neuron1.w0"].scope == "mlp.layer0.neuron1"
-    assert microgrid._grad_mode.current_scope == ""  # restored after the call
+    assert microgrid._grad_mode.current_scope() == ""  # restored after the call
 
 
 def test_root_name_and_outer_scope():

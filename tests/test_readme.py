@@ -37,7 +37,7 @@ def run_blocks(
 
 def test_the_readme_examples_run_and_match_their_comments(tmp_path, monkeypatch):
     quick = [b for b in BLOCKS if not trains(b)]
-    assert len(quick) >= 3 and not any(trains(b) for b in BLOCKS[: len(quick)])  # fit comes last
+    assert len(quick) >= 3  # (a block needing the training's names would fail here)
     ns, printed = run_blocks(tmp_path, monkeypatch, quick)
     y, w, x = ns["y"], ns["w"], ns["x"]
     # The comments state dy/dw = x (1 - y^2) and dy/dx = w (1 - y^2): check against that maths.
@@ -47,6 +47,7 @@ def test_the_readme_examples_run_and_match_their_comments(tmp_path, monkeypatch)
     assert "Value(label='y', data=-0.2913, grad=1.0000)" in printed
     assert "gradcheck passed" in printed
     assert (tmp_path / "graph.svg").read_bytes().lstrip().startswith(b"<?xml")
+    assert "detect_anomaly: * gave nan in the forward pass, from weight=nan, const=2.0" in printed
 
 
 @pytest.mark.slow

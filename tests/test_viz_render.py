@@ -199,7 +199,7 @@ def test_rendering_keeps_graphviz_warnings_but_drops_the_fontconfig_noise(capfd)
     """fd 2 is filtered during a render: the harmless fontconfig line goes, real warnings stay."""
     from viz import render
 
-    render._render_pygraphviz("digraph { a -> b }", "png", pinned=False)
+    render._render_pygraphviz(render._agraph("digraph { a -> b }"), "png", "dot")
     assert "reset-dirs" not in capfd.readouterr().err
     with render._quiet_fontconfig():
         os.write(2, b'Fontconfig warning: "x.conf", line 6: unknown element "reset-dirs"\n')

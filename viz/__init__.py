@@ -19,7 +19,16 @@ one self-contained HTML page: ``viz.stepper_for(loss, "stepper.html")`` for any 
 
 from viz.dot import DEFAULT_MAX_NODES, GraphTooLargeError, draw
 from viz.drawing import Drawing
-from viz.render import FORMATS, Layout, OutputPathError, RenderError, layout, layout_positions
+from viz.render import (
+    FORMATS,
+    Layout,
+    LayoutTimeoutError,
+    LayoutTooCostlyError,
+    OutputPathError,
+    RenderError,
+    layout,
+    layout_positions,
+)
 from viz.stepper import stepper_for
 
 __all__ = [
@@ -28,6 +37,8 @@ __all__ = [
     "Drawing",
     "GraphTooLargeError",
     "Layout",
+    "LayoutTimeoutError",
+    "LayoutTooCostlyError",
     "OutputPathError",
     "RenderError",
     "draw",

@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
 
+from microgrid.atomic import WriteError, write_atomic
 from viz import render as _render
 
 
@@ -52,10 +53,27 @@ class Drawing:
         except KeyError:
             raise KeyError(f"{value!r} is not drawn in this drawing") from None
 
-    def pipe(self, format: str = "svg", *, backend: str | None = None) -> bytes:
-        """The drawing as bytes: ``"svg"``, ``"png"``, ``"pdf"`` or ``"dot"``."""
+    def pipe(
+        self,
+        format: str = "svg",
+        *,
+        backend: str | None = None,
+        budget: float | None = _render.LAYOUT_BUDGET,
+        time_limit: float | None = _render.TIME_LIMIT,
+    ) -> bytes:
+        """The drawing as bytes: ``"svg"``, ``"png"``, ``"pdf"`` or ``"dot"``.
+
+        Layout is bounded (see ``viz.render``): a drawing over ``budget`` units of layout work
+        is refused (``LayoutTooCostlyError``) and Graphviz is stopped after ``time_limit``
+        seconds (``LayoutTimeoutError``); None lifts a bound.
+        """
         return _render.render_bytes(
-            self.source, format, backend=backend or self.backend, pinned=self.pinned
+            self.source,
+            format,
+            backend=backend or self.backend,
+            pinned=self.pinned,
+            budget=budget,
+            time_limit=time_limit,
         )
 
     def render(
@@ -64,10 +82,14 @@ class Drawing:
         *,
         format: str | None = None,
         backend: str | None = None,
+        budget: float | None = _render.LAYOUT_BUDGET,
+        time_limit: float | None = _render.TIME_LIMIT,
     ) -> str:
         """Write the drawing to ``path`` (format from its suffix: .svg .png .pdf .dot); returns it.
 
-        Rendering happens before the file is opened, so a failure leaves no half-written file.
+        Rendering (bounded as in ``pipe``) happens first, then the bytes are written atomically
+        (a temporary file in the same folder, renamed over ``path``): a failure at any point
+        leaves ``path`` as it was.
         """
         path_str = os.fspath(path)
         if format is None:
@@ -78,15 +100,13 @@ class Drawing:
                     f"({', '.join('.' + f for f in _render.FORMATS)}) or pass format="
                 )
             format = suffix
-        data = self.pipe(_render.check_format(format), backend=backend)
+        data = self.pipe(
+            _render.check_format(format), backend=backend, budget=budget, time_limit=time_limit
+        )
         try:
-            with open(path_str, "wb") as out:
-                out.write(data)
-        except OSError as exc:
-            raise _render.OutputPathError(
-                f"cannot write {path_str!r}: {exc.strerror or exc}"
-            ) from None
-        return path_str
+            return write_atomic(path_str, data)
+        except WriteError as exc:
+            raise _render.OutputPathError(str(exc)) from None
 
     # ------------------------------------------------------------------------ notebook display
     def _repr_svg_(self) -> str:

@@ -14,6 +14,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from microgrid.atomic import write_atomic
 from viz.frames import WORDS, Frame, frames, svg_text
 
 TEMPLATE = Path(__file__).with_name("stepper_template.html")
@@ -86,8 +87,7 @@ def write_stepper(
 ) -> str:
     """Write ``stepper_html(frame_list)`` to ``path``; returns the path as a string."""
     text = stepper_html(frame_list, title=title, lang=lang)
-    Path(path).write_text(text, encoding="utf-8")
-    return os.fspath(path)
+    return write_atomic(path, text)
 
 
 def stepper_for(root, path: str | os.PathLike[str], *, lang: str = "en", **options) -> str:

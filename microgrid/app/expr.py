@@ -133,7 +133,10 @@ def _number(node: ast.AST) -> float | None:
             sign = -sign
         node = node.operand
     if isinstance(node, ast.Constant) and _is_number(node.value):
-        return sign * float(node.value)
+        try:
+            return sign * float(node.value)
+        except OverflowError:  # too large for a float: _check says so
+            return None
     return None
 
 
@@ -150,7 +153,14 @@ def _check(node: ast.AST, depth: int) -> None:
     if isinstance(node, ast.Constant):
         if not _is_number(node.value):
             raise ExpressionError(f"{_describe(node)}{_where(node)} is not allowed")
-        if not math.isfinite(float(node.value)):
+        try:
+            finite = math.isfinite(float(node.value))
+        except OverflowError:  # an int literal of 309 digits or more
+            digits = len(str(abs(node.value)))
+            raise ExpressionError(
+                f"the number{_where(node)} ({digits} digits) is too large for a float"
+            ) from None
+        if not finite:
             raise ExpressionError(f"the number {node.value!r}{_where(node)} is not finite")
         return
     if isinstance(node, ast.UnaryOp):

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from microgrid.app.worked_example import WorkedExample
+from microgrid.atomic import write_atomic
 from viz.dot import draw
 from viz.drawing import Drawing
 from viz.frames import frames, svg_bytes
@@ -42,8 +43,7 @@ def write_walkthrough_pictures(out_dir: str | os.PathLike[str], *, lang: str = "
     width = max(3, len(str(len(steps) - 1)))
     for k, f in enumerate(steps):
         path = out / "frames" / f"frame_{k:0{width}d}.svg"
-        path.write_bytes(svg_bytes(f))
-        written.append(str(path))
+        written.append(write_atomic(path, svg_bytes(f)))
     title = (
         "microgrid: backpropagation, step by step"
         if lang == "en"

@@ -3,7 +3,8 @@
 The expression is parsed by ``microgrid.app.expr`` (a whitelist over Python's ``ast``; never
 ``eval``), built with the engine, differentiated with ``backward()``, and drawn by ``viz``.
 Exit status: 0 on success, 2 for bad usage (expression, ``--set``, output path, too many
-nodes), 1 when the maths is undefined at the given values (``log(-1)``) or rendering fails.
+nodes, too costly a layout), 1 when the maths is undefined at the given values (``log(-1)``),
+rendering fails or takes too long, or the file cannot be written (a full disk, a size limit).
 """
 
 from __future__ import annotations
@@ -119,11 +120,17 @@ def output_format(path: str, given: str | None) -> str:
 def check_writable(path: str) -> None:
     """Refuse an output path that cannot be written, before any work is done."""
     target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"-o {path!r} is a directory; give a file name such as graph.svg")
     parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"-o {path!r}: the directory {str(parent)!r} does not exist")
+    try:
+        if target.is_dir():
+            raise UsageError(f"-o {path!r} is a directory; give a file name such as graph.svg")
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(f"-o {path!r}: {str(parent)!r} is a file, not a directory")
+        if not parent.is_dir():
+            raise UsageError(f"-o {path!r}: the directory {str(parent)!r} does not exist")
+        target.exists()  # stat the name itself: a name too long for the system fails here
+    except OSError as exc:
+        raise UsageError(f"-o {path!r}: {exc.strerror or exc}") from None
     if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise UsageError(f"-o {path!r}: no permission to write there")
 
@@ -144,8 +151,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         drawing = draw(args, root, fmt)
-    except (viz.GraphTooLargeError, viz.OutputPathError) as exc:
+    except viz.GraphTooLargeError as exc:
         return _error(exc, 2)
+    except viz.LayoutTooCostlyError as exc:
+        fewer = ", or leave out --local-grads" if args.local_grads else ""
+        return _error(f"{exc.what}; draw a shorter expression{fewer}", 2)
     except viz.RenderError as exc:
         return _error(exc, 1)
     report(args, root, leaves, fmt, drawing.n_nodes)

@@ -79,10 +79,13 @@ def _check(args: argparse.Namespace) -> str | None:
         return f"--lr must be a positive finite number, got {args.lr}"
     if args.out is not None:
         out = Path(args.out)
-        if out.exists() and not out.is_dir():
-            return f"--out {args.out!r} is a file; give a directory (it is created if missing)"
-        if not out.exists() and not out.parent.resolve().is_dir():
-            return f"--out {args.out!r}: the directory {str(out.parent)!r} does not exist"
+        try:
+            if out.exists() and not out.is_dir():
+                return f"--out {args.out!r} is a file; give a directory (it is created if missing)"
+            if not out.exists() and not out.parent.resolve().is_dir():
+                return f"--out {args.out!r}: the directory {str(out.parent)!r} does not exist"
+        except OSError as exc:  # a name too long for the system, a loop of links, ...
+            return f"--out {args.out!r}: {exc.strerror or exc}"
     return None
 
 
@@ -94,11 +97,16 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         # Draw first, from a fresh network: the pictures show the seed's starting point.
         from microgrid.app.pictures import write_walkthrough_pictures
+        from viz.render import RenderError
 
         try:
             written = write_walkthrough_pictures(args.out, lang=args.lang)
-        except OSError as exc:
-            print(f"{PROG}: error: cannot write to {args.out!r}: {exc}", file=sys.stderr)
+        except (OSError, RenderError) as exc:  # a full disk, a size limit, a folder not made
+            if isinstance(exc, OSError) and exc.filename is not None:
+                reason = f"cannot write {exc.filename!r}: {exc.strerror}"
+            else:  # viz's errors (OutputPathError too) already say what and where
+                reason = str(exc)
+            print(f"{PROG}: error: {reason}", file=sys.stderr)
             return 1
     walkthrough(
         print,
