@@ -1,333 +1,449 @@
-"""Benchmark: forward+backward time and memory per node, microgrid against micrograd, one run.
+"""Benchmark: microgrid's scalar engine and tape against micrograd, PyTorch and numpy, one run.
 
-Both engines build the same graphs from the ops they share (+, *, **, relu):
+Workloads (each engine builds the same graph from the same numbers):
 
-- chain: ``y = (y * 0.5 + 0.1).relu()``, 300 links, built and backpropagated many times (the
-  best run counts);
-- wide:  ``sum(a_i * b_i)`` over 10^5 pairs of leaves;
-- moons: one training step of micrograd's demo: MLP 2-16-16-1 over 100 points, SVM hinge loss
-  plus L2 regularization, backward.
+- moons step: micrograd's demo, MLP 2-W-W-1 (relu, linear output) on 100 points, SVM hinge
+  loss + 1e-4 L2, backward, SGD update; hidden widths W = 16, 32, 64; each scalar engine with
+  its own library's ``nn.MLP``, given the same weights;
+- deep chain: ``y = tanh(y * 0.5 + 0.1)``, 1,000 links from one leaf, built and backpropagated;
+- wide sum: ``sum(a_i * b_i)`` over 10^5 pairs of leaves made beforehand;
+- render: ``viz.draw`` of a 1,000-node graph to SVG, split into DOT building, Graphviz layout
+  and SVG output, with and without edge labels (see bench/bench_render.py for more).
 
-Time is best-of-N wall time of forward+backward divided by the number of nodes in the graph.
-Memory is what tracemalloc sees still allocated after forward+backward (the graph with its
-gradients), divided by the number of nodes. Python's default garbage-collector settings stay on,
-since that is what users get; a second speed ratio with the collector paused is printed too.
-micrograd (``pip install micrograd==0.1.0``, the ``bench`` extra)
-sorts its graph recursively, so the recursion limit is raised for it (and the script says so).
+Engines: ``microgrid`` (the scalar engine), ``tape`` (``microgrid.compile``: the moons loss of
+one sample traced once and replayed on the whole batch; its parameters live in an array, as
+PyTorch's live in tensors; ``tape+Values`` also reads them from and writes grads back to the
+Values every step), ``micrograd`` 0.1.0, ``torch`` (batched float64 tensors, one thread) and
+``numpy`` (forward and backward written by hand: the floor).
 
-Run: ``python bench/bench_engine.py`` (``--quick`` for fewer repeats).
+Fairness: Python's default garbage-collector settings (what users have); each engine runs
+blocks of steps and every block ends with a *timed* ``gc.collect()``, so an engine pays for its
+own garbage (micrograd's closures make reference cycles that would otherwise be collected while
+the next engine runs). Engines take turns, round after round; a step's time is the median over
+rounds of (block time / steps in the block). BLAS and PyTorch get one thread each. Before
+timing, the script checks that every engine computes the same loss and gradients.
+
+Run: ``python bench/bench_engine.py`` (about three minutes); ``--quick`` for a smoke run.
 """
 
 from __future__ import annotations
 
-import argparse
-import gc
-import math
-import random
-import sys
-import time
-import tracemalloc
-from collections.abc import Callable
+import os
 
-import microgrid
-from microgrid import Value as MgValue
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before numpy loads BLAS: one thread, as torch below
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import math  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import microgrid  # noqa: E402
+from microgrid import Value, nn  # noqa: E402
 
 try:
+    import torch
     from micrograd.engine import Value as McValue
     from micrograd.nn import MLP as McMLP
 except ImportError:  # pragma: no cover - the bench extra is missing
-    sys.exit("micrograd is not installed: pip install -e '.[bench]' (micrograd==0.1.0)")
+    sys.exit("needs micrograd==0.1.0 and torch: pip install -e '.[bench,torch]'")
 
-RECURSION_LIMIT = 1_000_000
-CHAIN_LINKS = 300
-#: The short chain is timed one graph at a time, best of this many times the other cases' runs.
-CHAIN_RUNS_FACTOR = 40
-#: The engines take turns this many times (each round: best of N for one, then the other).
-ROUNDS = 3
-WIDE_TERMS = 100_000
-# tracemalloc slows micrograd's recursive backward quadratically with depth (10^5 terms take
-# minutes), so the wide graph's memory is measured on 10^4 terms: bytes per node do not depend
-# on the length of the sum.
-WIDE_MEMORY_TERMS = 10_000
-MOONS_POINTS = 100
+torch.set_num_threads(1)
 
 
-# --------------------------------------------------------------------------------- the graphs
-def chain(V: type, links: int = CHAIN_LINKS) -> object:
-    """y = (y * 0.5 + 0.1).relu(), ``links`` times, from one leaf; returns the root."""
-    y = V(1.0)
-    for _ in range(links):
-        y = (y * 0.5 + 0.1).relu()
-    return y
+def _micrograd_tanh(self: McValue) -> McValue:
+    """tanh for micrograd 0.1.0, which has none, written the way its other ops are (a closure)."""
+    t = math.tanh(self.data)
+    out = McValue(t, (self,), "tanh")
+
+    def _backward() -> None:
+        self.grad += (1.0 - t * t) * out.grad
+
+    out._backward = _backward
+    return out
 
 
-def wide_leaves(V: type, n: int = WIDE_TERMS) -> tuple[list, list]:
-    rng = random.Random(1)
-    return [V(rng.uniform(-1, 1)) for _ in range(n)], [V(rng.uniform(-1, 1)) for _ in range(n)]
+McValue.tanh = _micrograd_tanh
+RECURSION_LIMIT = 1_000_000  # micrograd's topological sort is recursive
+POINTS, ALPHA, LR = 100, 1e-4, 0.05
+CHAIN_LINKS, WIDE_TERMS = 1_000, 100_000
+Step = Callable[[], object]
 
 
-def wide(a: list, b: list) -> object:
-    """sum(a_i * b_i): one long left-leaning chain of additions, each over a product."""
-    return sum(ai * bi for ai, bi in zip(a, b))
+# ------------------------------------------------------------------------------- the data
+def make_moons(n: int = POINTS, noise: float = 0.1, seed: int = 1) -> tuple[np.ndarray, ...]:
+    """Two interleaved half circles, labels -1/+1 (sklearn's make_moons, without sklearn)."""
+    rng = np.random.default_rng(seed)
+    t = np.pi * (np.arange(n) // 2) / (n // 2 - 1)
+    upper = np.c_[np.cos(t), np.sin(t)]
+    lower = np.c_[1.0 - np.cos(t), 0.5 - np.sin(t)]
+    odd = (np.arange(n) % 2).astype(bool)
+    X = np.where(odd[:, None], lower, upper) + rng.normal(0, noise, (n, 2))
+    return X, np.where(odd, 1.0, -1.0)
 
 
-def make_moons(n: int = MOONS_POINTS, noise: float = 0.1, seed: int = 1) -> tuple[list, list]:
-    """Two interleaved half circles, labels -1/+1 (as micrograd's demo with sklearn's data)."""
-    rng = random.Random(seed)
-    xs, ys = [], []
-    for i in range(n):
-        t = math.pi * (i // 2) / (n // 2 - 1)
-        if i % 2 == 0:
-            x, y, label = math.cos(t), math.sin(t), -1.0
+def make_weights(width: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(W, b) per layer of the 2-W-W-1 MLP, uniform in [-1, 1] like micrograd's init."""
+    rng = np.random.default_rng(seed)
+    sizes = [2, width, width, 1]
+    return [
+        (rng.uniform(-1, 1, (sizes[i + 1], sizes[i])), rng.uniform(-1, 1, sizes[i + 1]))
+        for i in range(3)
+    ]
+
+
+# ------------------------------------------------------------------- scalar engines (both)
+def library_mlp(V: type, weights: list[tuple[np.ndarray, np.ndarray]]) -> tuple[object, list]:
+    """Each library's own MLP 2-W-W-1 (relu hidden, linear output), given the same weights.
+
+    ``microgrid.nn.MLP`` for microgrid, ``micrograd.nn.MLP`` for micrograd: what a user of each
+    runs. Both list parameters neuron by neuron, a neuron's weights and then its bias.
+    """
+    width = len(weights[0][0])
+    if V is Value:
+        model = nn.MLP(2, [width, width, 1], activation="relu", seed=0)
+    else:
+        model = McMLP(2, [width, width, 1])
+    params = model.parameters()
+    numbers = [x for W, b in weights for row, bias in zip(W, b) for x in (*row, bias)]
+    for p, x in zip(params, numbers):
+        p.data = float(x)
+    return model, params
+
+
+def scalar_loss(model: object, params: list, V: type, X: np.ndarray, y: np.ndarray) -> object:
+    """micrograd's demo loss: mean hinge over the points plus ALPHA times the sum of squares."""
+    scores = [model([V(a), V(b)]) for a, b in X.tolist()]
+    hinge = [(1 + -yi * si).relu() for yi, si in zip(y.tolist(), scores)]
+    data_loss = sum(hinge) * (1.0 / len(hinge))
+    return data_loss + ALPHA * sum(p * p for p in params)
+
+
+def scalar_step(V: type, weights: list, X: np.ndarray, y: np.ndarray) -> tuple[Step, Callable]:
+    model, params = library_mlp(V, weights)
+
+    def step() -> object:
+        for p in params:
+            p.grad = 0.0
+        loss = scalar_loss(model, params, V, X, y)
+        loss.backward()
+        for p in params:
+            p.data -= LR * p.grad
+        return loss.data
+
+    return step, lambda: np.array([p.grad for p in params])
+
+
+# --------------------------------------------------------------------------- the tape
+def tape_step(
+    weights: list, X: np.ndarray, y: np.ndarray, sync: bool = False
+) -> tuple[Step, Callable]:
+    model, params = library_mlp(Value, weights)
+
+    def per_sample(x: list, label: Value) -> Value:
+        return (1 + -label * model(x)).relu() + ALPHA * sum(p * p for p in params)
+
+    tape = microgrid.compile(per_sample, params, (X[0].tolist(), float(y[0])))
+    P = np.array([p.data for p in params])
+
+    def step() -> object:
+        if sync:  # parameters from the Values, gradients into them, update on the Values
+            loss = tape.forward(X, y).mean()
+            tape.backward()
+            tape.accumulate_grads()
+            for p in params:
+                p.data -= LR * p.grad
+                p.grad = 0.0
         else:
-            x, y, label = 1.0 - math.cos(t), 0.5 - math.sin(t), 1.0
-        xs.append([x + rng.gauss(0, noise), y + rng.gauss(0, noise)])
-        ys.append(label)
-    return xs, ys
+            loss = tape.forward(X, y, params=P).mean()
+            P[:] -= LR * tape.backward()
+        return loss
+
+    return step, lambda: tape.grad.copy()
 
 
-class TinyMLP:
-    """The MLP of micrograd.nn, in microgrid Values: relu on hidden layers, linear output."""
+# ------------------------------------------------------------------------ torch and numpy
+def torch_step(weights: list, X: np.ndarray, y: np.ndarray) -> tuple[Step, Callable]:
+    params = [
+        torch.tensor(a, dtype=torch.float64, requires_grad=True) for W, b in weights for a in (W, b)
+    ]
+    Xt, yt = torch.tensor(X), torch.tensor(y)
 
-    def __init__(self, weights: list[list[tuple[list[float], float]]]) -> None:
-        # weights[layer][neuron] = (w list, b)
-        self.layers = [
-            [([MgValue(w) for w in ws], MgValue(b)) for ws, b in layer] for layer in weights
+    def step() -> object:
+        h = Xt
+        for k in range(3):
+            h = h @ params[2 * k].T + params[2 * k + 1]
+            if k < 2:
+                h = h.relu()
+        loss = (1 - yt * h[:, 0]).relu().mean() + ALPHA * sum((p * p).sum() for p in params)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+        return loss.item()
+
+    def grads() -> np.ndarray:
+        return _flat([(params[k].grad.numpy(), params[k + 1].grad.numpy()) for k in (0, 2, 4)])
+
+    return step, grads
+
+
+def _flat(layers: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Gradients in the scalar engines' order: neuron by neuron, its weights then its bias."""
+    return np.concatenate([np.c_[W, b].ravel() for W, b in layers])
+
+
+def numpy_step(weights: list, X: np.ndarray, y: np.ndarray) -> tuple[Step, Callable]:
+    Ws = [W.copy() for W, _ in weights]
+    bs = [b.copy() for _, b in weights]
+    last: list = []
+
+    def step() -> object:
+        H1 = X @ Ws[0].T + bs[0]
+        A1 = np.maximum(H1, 0.0)
+        H2 = A1 @ Ws[1].T + bs[1]
+        A2 = np.maximum(H2, 0.0)
+        s = (A2 @ Ws[2].T)[:, 0] + bs[2][0]
+        margin = 1.0 - y * s
+        reg = sum((W * W).sum() + (b * b).sum() for W, b in zip(Ws, bs))
+        loss = np.maximum(margin, 0.0).mean() + ALPHA * reg
+        ds = np.where(margin > 0.0, -y, 0.0) / len(y)
+        dW3, db3 = ds[None, :] @ A2, ds.sum(keepdims=True)
+        dH2 = ds[:, None] @ Ws[2] * (H2 > 0.0)
+        dW2, db2 = dH2.T @ A1, dH2.sum(axis=0)
+        dH1 = dH2 @ Ws[1] * (H1 > 0.0)
+        dW1, db1 = dH1.T @ X, dH1.sum(axis=0)
+        grads = [(dW1, db1), (dW2, db2), (dW3, db3)]
+        last[:] = [
+            (dW + 2 * ALPHA * W, db + 2 * ALPHA * b) for (dW, db), W, b in zip(grads, Ws, bs)
         ]
+        for (dW, db), W, b in zip(last, Ws, bs):
+            W -= LR * dW
+            b -= LR * db
+        return loss
 
-    def __call__(self, x: list) -> object:
-        last = len(self.layers) - 1
-        for i, layer in enumerate(self.layers):
-            out = []
-            for ws, b in layer:
-                act = sum((wi * xi for wi, xi in zip(ws, x)), b)
-                out.append(act.relu() if i != last else act)
-            x = out
-        return x[0]
-
-    def parameters(self) -> list:
-        return [p for layer in self.layers for ws, b in layer for p in [*ws, b]]
+    return step, lambda: _flat(last)
 
 
-def moons_step(model: object, xs: list, ys: list, V: type) -> object:
-    """Forward over every point, SVM hinge loss + L2 regularization, as micrograd's demo."""
-    inputs = [[V(v) for v in row] for row in xs]
-    scores = [model(row) for row in inputs]
-    losses = [(1 + -yi * si).relu() for yi, si in zip(ys, scores)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = 1e-4 * sum(p * p for p in model.parameters())
-    return data_loss + reg_loss
+# ----------------------------------------------------------------------------- measuring
+def block_time(step: Step, steps: int) -> float:
+    """Seconds per step over one block of ``steps`` steps, including a timed gc.collect()."""
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    gc.collect()
+    return (time.perf_counter() - start) / steps
 
 
-def zero_grad(params: list) -> None:
-    """Reset parameter gradients between steps (micrograd's Module.zero_grad, for both)."""
-    for p in params:
-        p.grad = 0.0
+def race(steps: dict[str, Step], rounds: int, budget: float) -> dict[str, float]:
+    """Median seconds per step of each engine; engines take turns in every round.
+
+    Everything alive before the race (torch's and numpy's modules, the data) is frozen out of
+    the collector's sight first, so a timed collection scans what the engines made, not the
+    interpreter's whole heap: its cost is each engine's own.
+    """
+    gc.collect()
+    gc.freeze()
+    sizes = {}
+    for name, step in steps.items():  # one warm-up step sizes each engine's blocks
+        start = time.perf_counter()
+        step()
+        sizes[name] = max(1, int(budget / (time.perf_counter() - start)))
+        gc.collect()
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            times[name].append(block_time(step, sizes[name]))
+    gc.unfreeze()
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
-# ----------------------------------------------------------------------------- measurement
-#: A step runs forward+backward and returns the roots it built. They stay alive until the
-#: timer has stopped, so neither engine is timed freeing its graphs (micrograd's reference
-#: cycles wait for the garbage collector, microgrid's graphs would be freed at once).
-Step = Callable[[], list]
+def bytes_per_node(build: Callable[[], object], count: Callable[[object], int]) -> float:
+    """Bytes still allocated while a built graph is alive, per node (tracemalloc)."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    root = build()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    nodes = count(root)
+    del root
+    gc.collect()
+    return (after - before) / nodes
 
 
-def count_nodes(roots: list) -> int:
-    """Nodes reachable from the roots, for either engine (iterative, by identity)."""
-    stack = list(roots)
-    seen = {id(r) for r in stack}
+def count_nodes(root: object) -> int:
+    """Nodes reachable from a root of either scalar engine."""
+    stack, seen = [root], {id(root)}
     while stack:
         node = stack.pop()
-        kids = node.children if isinstance(node, MgValue) else node._prev
-        for child in kids:
+        for child in node.children if isinstance(node, Value) else node._prev:
             if id(child) not in seen:
                 seen.add(id(child))
                 stack.append(child)
     return len(seen)
 
 
-def best_time(step: Step, repeats: int, gc_off: bool = False) -> float:
-    """Best wall time of ``step()`` over ``repeats`` runs (the least disturbed one).
+def check_same(results: dict[str, tuple[float, np.ndarray]]) -> None:
+    """Every engine's first-step loss and gradients agree with the scalar engine's."""
+    loss0, grad0 = results["microgrid"]
+    for name, (loss, grad) in results.items():
+        if abs(loss - loss0) > 1e-9 or np.abs(grad - grad0).max() > 1e-9:
+            raise SystemExit(f"{name} disagrees with microgrid: loss {loss} vs {loss0}")
 
-    With ``gc_off`` the cyclic garbage collector is paused while timing: that shows the engine
-    alone, without the collector's cost (micrograd's per-node closures make reference cycles).
-    """
-    best = math.inf
-    for _ in range(repeats):
+
+# ------------------------------------------------------------------------------ workloads
+def moons(widths: list[int], rounds: int, budget: float) -> list[dict]:
+    X, y = make_moons()
+    rows = []
+    for width in widths:
+        weights = make_weights(width)
+        makers = {
+            "microgrid": lambda w=weights: scalar_step(Value, w, X, y),
+            "tape": lambda w=weights: tape_step(w, X, y),
+            "tape+Values": lambda w=weights: tape_step(w, X, y, sync=True),
+            "micrograd": lambda w=weights: scalar_step(McValue, w, X, y),
+            "torch": lambda w=weights: torch_step(w, X, y),
+            "numpy": lambda w=weights: numpy_step(w, X, y),
+        }
+        first = {}
+        for name, make in makers.items():
+            step, grads = make()
+            first[name] = (float(step()), grads())
+        check_same(first)
+        steps = {name: make()[0] for name, make in makers.items()}
+        rows.append({"width": width, **race(steps, rounds, budget)})
+        del steps
         gc.collect()
-        if gc_off:
-            gc.disable()
-        try:
-            t0 = time.perf_counter()
-            roots = step()
-            best = min(best, time.perf_counter() - t0)
-        finally:
-            gc.enable()
-        del roots
-    return best
+    return rows
 
 
-def bytes_per_node(step: Step) -> float:
-    """Bytes still allocated after ``step()``, while its graphs are alive, per node."""
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    roots = step()
-    after = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    nodes = count_nodes(roots)
-    del roots
-    gc.collect()
-    return (after - before) / nodes
-
-
-def timing(step: Step, repeats: int) -> dict:
-    """Nodes built and best time per node, with the garbage collector on and paused."""
-    nodes = count_nodes(step())
-    return {
-        "nodes": nodes,
-        "ns": best_time(step, repeats) / nodes * 1e9,
-        "ns_gc_off": best_time(step, repeats, gc_off=True) / nodes * 1e9,
-    }
-
-
-def measure_pair(
-    makes: tuple[Callable[[type], Step], Callable[[type], Step]],
-    memory_make: Callable[[type], Step] | None,
-    repeats: int,
-    rounds: int,
-) -> tuple[dict, dict]:
-    """micrograd's and microgrid's numbers for one graph.
-
-    The engines take turns for ``rounds`` rounds and each keeps its best time, so a slow spell
-    of a shared machine does not land on one engine only. Each step is made fresh per round and
-    dropped after it, so neither engine's graph inputs burden the other's garbage collection.
-    """
-    results = []
-    for _ in range(rounds):
-        for k, (V, make) in enumerate(zip((McValue, MgValue), makes)):
-            t = timing(make(V), repeats)
-            gc.collect()
-            if len(results) <= k:
-                results.append(t)
-            else:
-                results[k] = {key: min(results[k][key], t[key]) for key in t}
-    for V, result, make in zip((McValue, MgValue), results, makes):
-        result["bpn"] = bytes_per_node((memory_make or make)(V))
-        gc.collect()
-    return results[0], results[1]
-
-
-def chain_step(V: type) -> Step:
-    """One chain, built and backpropagated."""
-
-    def step() -> list:
-        y = chain(V)
+def chain(V: type) -> Step:
+    def step() -> object:
+        y = V(1.0)
+        for _ in range(CHAIN_LINKS):
+            y = (y * 0.5 + 0.1).tanh()
         y.backward()
-        return [y]
+        return y
 
     return step
 
 
-def wide_step(V: type, n: int = WIDE_TERMS) -> Step:
-    """The wide sum over leaves made once, outside the timed step (they are its inputs)."""
-    a, b = wide_leaves(V, n)
+def wide(V: type) -> Step:
+    rng = np.random.default_rng(1)
+    a = [V(float(v)) for v in rng.uniform(-1, 1, WIDE_TERMS)]
+    b = [V(float(v)) for v in rng.uniform(-1, 1, WIDE_TERMS)]
 
-    def step() -> list:
-        root = wide(a, b)
+    def step() -> object:
+        root = sum(ai * bi for ai, bi in zip(a, b))
         root.backward()
-        return [root]
+        return root
 
     return step
 
 
-def moons_step_of(V: type, model: object, xs: list, ys: list) -> Step:
-    """One training step's forward and backward (after zeroing the parameters' grads)."""
-    params = model.parameters()
+def render_split() -> list[tuple[str, float]]:
+    """Where drawing a 1,000-node graph goes: DOT text, Graphviz layout, SVG output."""
+    import pygraphviz
+    from bench_render import scoped_mlp
 
-    def step() -> list:
-        zero_grad(params)
-        loss = moons_step(model, xs, ys, V)
-        loss.backward()
-        return [loss]
+    import viz
 
-    return step
+    loss = scoped_mlp(nin=8, widths=[16, 12, 1])
+    n = viz.draw(loss, max_nodes=10**6).n_nodes
+    rows = []
+    for edge_labels in (False, True):
+        t0 = time.perf_counter()
+        source = viz.draw(loss, max_nodes=n, local_grads=edge_labels).source
+        t1 = time.perf_counter()
+        graph = pygraphviz.AGraph(string=source)
+        graph.layout(prog="dot")
+        t2 = time.perf_counter()
+        graph.draw(format="svg", prog="nop2")
+        t3 = time.perf_counter()
+        what = "with edge labels" if edge_labels else "no edge labels"
+        rows += [
+            (f"render {n} nodes, {what}: build DOT", t1 - t0),
+            (f"render {n} nodes, {what}: Graphviz layout (dot)", t2 - t1),
+            (f"render {n} nodes, {what}: write SVG", t3 - t2),
+        ]
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="best of 1 instead of 3 per round")
+    parser.add_argument("--quick", action="store_true", help="width 16 only, one round")
+    parser.add_argument("--no-render", action="store_true", help="skip the render workload")
     args = parser.parse_args(argv)
-    best_of = 1 if args.quick else 3
-
-    old_limit = sys.getrecursionlimit()
+    rounds, budget = (1, 0.05) if args.quick else (5, 0.3)
+    widths = [16] if args.quick else [16, 32, 64]
     sys.setrecursionlimit(RECURSION_LIMIT)
     print(
-        f"note: raised sys.setrecursionlimit from {old_limit} to {RECURSION_LIMIT} because "
-        "micrograd's topological sort is recursive (the 10^5-term sum is 2*10^5 deep)"
+        f"Python {sys.version.split()[0]}, numpy {np.__version__}, torch {torch.__version__} "
+        f"(1 thread), micrograd 0.1.0, microgrid {microgrid.__version__}; "
+        f"gc thresholds {gc.get_threshold()} (default); {rounds} rounds, median"
     )
-    print(
-        f"gc thresholds (default, untouched): {gc.get_threshold()}; best of {ROUNDS} rounds of "
-        f"{best_of} runs per engine ({best_of * CHAIN_RUNS_FACTOR} runs for the short chain)"
-    )
-    print(f"microgrid {microgrid.__version__}, micrograd 0.1.0, Python {sys.version.split()[0]}")
+    print(f"(sys.setrecursionlimit raised to {RECURSION_LIMIT} for micrograd's recursive sort)\n")
 
-    random.seed(0)
-    mc_model = McMLP(2, [16, 16, 1])
-    weights = [
-        [([w.data for w in n.w], n.b.data) for n in layer.neurons] for layer in mc_model.layers
-    ]
-    mg_model = TinyMLP(weights)
-    xs, ys = make_moons()
-
-    # Steps are made just before they are measured (wide_step makes 2*10^5 leaves), so no
-    # case pays the garbage collector for another case's live objects.
-    cases = [
-        (f"chain {CHAIN_LINKS} links", chain_step, chain_step, None),
-        (
-            "wide sum 10^5 products",
-            wide_step,
-            wide_step,
-            lambda V: wide_step(V, WIDE_MEMORY_TERMS),
-        ),
-        (
-            "moons step 2-16-16-1",
-            lambda V: moons_step_of(V, mc_model, xs, ys),
-            lambda V: moons_step_of(V, mg_model, xs, ys),
-            None,
-        ),
-    ]
-
-    header = (
-        f"{'graph':<24} {'nodes':>7}  {'micrograd ns/node':>17} {'microgrid ns/node':>17}"
-        f" {'speed x':>7} {'(gc off)':>8}  {'micrograd B/node':>16} {'microgrid B/node':>16}"
-        f" {'memory x':>8}"
-    )
-    print()
-    print(header)
-    print("-" * len(header))
-    speed_ratios, memory_ratios = [], []
-    for title, mc_make, mg_make, memory_make in cases:
-        runs = best_of * CHAIN_RUNS_FACTOR if mc_make is chain_step else best_of
-        mc, mg = measure_pair((mc_make, mg_make), memory_make, runs, ROUNDS)
-        speed, memory = mc["ns"] / mg["ns"], mc["bpn"] / mg["bpn"]
-        speed_gc_off = mc["ns_gc_off"] / mg["ns_gc_off"]
-        speed_ratios.append(speed)
-        memory_ratios.append(memory)
-        nodes = f"{mg['nodes']}" if mg["nodes"] == mc["nodes"] else f"{mc['nodes']}/{mg['nodes']}"
+    names = ["microgrid", "tape", "tape+Values", "micrograd", "torch", "numpy"]
+    header = f"{'moons step, ms':<22}" + "".join(f"{n:>12}" for n in names)
+    print(header + f"{'mg/mgrad':>10}{'tape/torch':>11}{'tape/numpy':>11}")
+    for row in moons(widths, rounds, budget):
+        cells = "".join(f"{row[n] * 1e3:>12.3f}" for n in names)
         print(
-            f"{title:<24} {nodes:>7}  {mc['ns']:>17.0f} {mg['ns']:>17.0f} {speed:>7.2f}"
-            f" {speed_gc_off:>8.2f}  {mc['bpn']:>16.0f} {mg['bpn']:>16.0f} {memory:>8.2f}"
+            f"{'2-' + str(row['width']) + '-' + str(row['width']) + '-1':<22}{cells}"
+            f"{row['micrograd'] / row['microgrid']:>9.1f}x{row['torch'] / row['tape']:>10.2f}x"
+            f"{row['tape'] / row['numpy']:>10.2f}x"
         )
-    print()
-    print("speed x  = micrograd time / microgrid time per node, default gc  (target >= 2)")
-    print("(gc off) = the same ratio with the cyclic garbage collector paused while timing")
-    print("memory x = micrograd bytes / microgrid bytes per node             (target >= 2)")
-    print(f"(wide sum memory measured on {WIDE_MEMORY_TERMS} terms: see WIDE_MEMORY_TERMS)")
-    print(f"worst speed x {min(speed_ratios):.2f}, worst memory x {min(memory_ratios):.2f}")
-    sys.setrecursionlimit(old_limit)
+    print("  mg/mgrad = micrograd time / microgrid time (how many times faster microgrid is);")
+    print("  tape/torch = torch time / tape time; tape/numpy = tape time / numpy time.\n")
+
+    chain_nodes = count_nodes(chain(Value)())
+    wide_nodes = count_nodes(wide(Value)())
+    scalar = race(
+        {
+            "microgrid chain": chain(Value),
+            "micrograd chain": chain(McValue),
+            "microgrid wide": wide(Value),
+            "micrograd wide": wide(McValue),
+        },
+        rounds,
+        budget,
+    )
+    print(f"{'scalar graphs, ns/node':<34}{'microgrid':>10}{'micrograd':>10}{'speed x':>9}")
+    for what, nodes in (("chain", chain_nodes), ("wide", wide_nodes)):
+        mg, mc = scalar[f"microgrid {what}"] / nodes, scalar[f"micrograd {what}"] / nodes
+        title = f"deep tanh chain, {CHAIN_LINKS} links" if what == "chain" else "wide sum 10^5"
+        title += f" ({nodes} nodes)"
+        print(f"{title:<34}{mg * 1e9:>10.0f}{mc * 1e9:>10.0f}{mc / mg:>8.1f}x")
+
+    X, y = make_moons()
+    weights = make_weights(16)
+    memory = {}
+    for name, V in (("microgrid", Value), ("micrograd", McValue)):
+        model, params = library_mlp(V, weights)
+        graph = lambda m=model, ps=params, V=V: scalar_loss(m, ps, V, X, y)  # noqa: E731
+        memory[name] = bytes_per_node(graph, count_nodes)
+    mg, mc = memory["microgrid"], memory["micrograd"]
+    print(
+        f"\nmemory per node, moons graph (width 16): microgrid {mg:.0f} B, "
+        f"micrograd {mc:.0f} B, ratio {mg / mc:.2f}"
+    )
+    if not args.no_render:
+        print()
+        for title, seconds in render_split():
+            print(f"{title:<58}{seconds:>8.3f} s")
     return 0
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     sys.exit(main())

@@ -34,8 +34,12 @@ _SUBMODULES = (
     "optim",
     "regularization",
     "schedules",
+    "tape",
 )
 _FROM_TRAIN = ("evaluate", "fit", "predict")
+# microgrid.compile (like torch.compile) is left out of __all__, as max and min are, so that
+# ``from microgrid import *`` does not shadow the builtin compile().
+_FROM_TAPE = ("Tape", "compile")
 
 
 def __getattr__(name: str) -> object:
@@ -43,11 +47,13 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(f"microgrid.{name}")
     if name in _FROM_TRAIN:
         return getattr(importlib.import_module("microgrid.train"), name)
+    if name in _FROM_TAPE:
+        return getattr(importlib.import_module("microgrid.tape"), name)
     raise AttributeError(f"module 'microgrid' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_SUBMODULES) | set(_FROM_TRAIN))
+    return sorted(set(globals()) | set(_SUBMODULES) | set(_FROM_TRAIN) | set(_FROM_TAPE))
 
 
 __all__ = [
@@ -55,6 +61,7 @@ __all__ = [
     "BackwardStep",
     "Contribution",
     "GradcheckResult",
+    "Tape",
     "Value",
     "__version__",
     "backward_steps",

@@ -8,9 +8,10 @@ the node's label and scope, and the file:line of the user's code where the node 
         loss = model(x)          # an op giving NaN raises here, naming the op and the line
         loss.backward()          # a NaN or inf gradient raises here, naming the node
 
-How it costs nothing outside the block: the engine makes every node through one function,
-``engine._node``. While some thread is inside ``detect_anomaly()``, that name points to a
-checking version (which looks up this thread's or task's record, so other threads are not
+How it costs nothing outside the block: the engine makes every node through four functions,
+``engine._binary``, ``_unary`` and ``_leaf`` (the ops' fast paths) and ``_node`` (from
+tuples). While some thread is inside ``detect_anomaly()``, those names point to checking
+versions (which looks up this thread's or task's record, so other threads are not
 checked); when the last block ends, the plain function is put back. ``backward()`` reads the
 record once per call and, inside a block, runs the record's checked loop. Anomaly mode is for
 finding a bug, not for training: it keeps every node made inside the block alive until the
@@ -35,6 +36,7 @@ __all__ = ["AnomalyError", "detect_anomaly"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _plain_node = engine._node
+_plain_binary, _plain_unary, _plain_leaf = engine._binary, engine._unary, engine._leaf
 _lock = threading.Lock()
 _blocks_open = 0
 
@@ -83,7 +85,7 @@ def detect_anomaly() -> Iterator[None]:
     token = _grad_mode.ANOMALY.set(_Record())
     with _lock:
         _blocks_open += 1
-        engine._node = _checked_node
+        _swap(checked=True)
     try:
         yield
     finally:
@@ -91,12 +93,35 @@ def detect_anomaly() -> Iterator[None]:
         with _lock:
             _blocks_open -= 1
             if _blocks_open == 0:
-                engine._node = _plain_node
+                _swap(checked=False)
+
+
+def _swap(checked: bool) -> None:
+    """Point the engine's node makers at the checking versions, or back at the plain ones."""
+    engine._node = _checked_node if checked else _plain_node
+    engine._binary = _checked_binary if checked else _plain_binary
+    engine._unary = _checked_unary if checked else _plain_unary
+    engine._leaf = _checked_leaf if checked else _plain_leaf
+
+
+def _checked_binary(data: float, a: Value, b: Value, da: float, db: float, op: ops.Op) -> Value:
+    return _check(_plain_binary(data, a, b, da, db, op), data, (a, b), op)
+
+
+def _checked_unary(data: float, a: Value, da: float, op: ops.Op) -> Value:
+    return _check(_plain_unary(data, a, da, op), data, (a,), op)
+
+
+def _checked_leaf(data: float, op: ops.Op) -> Value:
+    return _check(_plain_leaf(data, op), data, (), op)
 
 
 def _checked_node(data: float, children: tuple, local_grads: tuple, op: ops.Op) -> Value:
-    """``engine._node`` with the anomaly check: record where the node is made, check its data."""
-    out = _plain_node(data, children, local_grads, op)
+    return _check(_plain_node(data, children, local_grads, op), data, children, op)
+
+
+def _check(out: Value, data: float, children: tuple, op: ops.Op) -> Value:
+    """The anomaly check of a node just made: record where it was made, check its data."""
     record = _grad_mode.ANOMALY.get()
     if record is None:  # another thread is in anomaly mode, not this one
         return out

@@ -42,6 +42,7 @@ biases=[b1, b1])`` (pass one Value twice to share it), or ``model.load_state_dic
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import numbers
@@ -112,8 +113,19 @@ def _activation_name(activation: Activation) -> str:
 # ---------------------------------------------------------------------------------- helpers
 
 
-def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value]:
-    """Validate an input vector's width; wrap plain numbers as leaves labelled x0, x1, ..."""
+def _as_inputs(x: Inputs, nin: int, kind: str) -> list[Value]:
+    """Validate an input vector's width; wrap plain numbers as leaves labelled x0, x1, ...
+
+    ``kind`` ("Neuron", "Layer", ...) names the module in errors, with its scope. A list of
+    ``nin`` Values (what every layer hands the next) is returned as it is: the fast path.
+    """
+    if type(x) is list and len(x) == nin:
+        for xi in x:
+            if xi.__class__ is not Value:
+                break
+        else:
+            return x
+    who = f"{kind} '{_grad_mode.current_scope()}'" if kind != "Dropout" else kind
     if isinstance(x, Value | numbers.Real) and not isinstance(x, bool):
         items: Sequence[Value | float] = [x]
     elif isinstance(x, str | bytes | Mapping) or not hasattr(x, "__len__"):
@@ -178,8 +190,26 @@ class Module:
 
     # -- calling
     def __call__(self, x: Any) -> Any:
-        with _grad_mode.scope(self.name):
+        """Run ``forward`` inside the module's scope, with the cyclic garbage collector paused.
+
+        A forward pass builds thousands of Values and no reference cycles, so the collector's
+        passes over the growing graph would find nothing (at hidden width 64 they cost more
+        than the whole pass). The outermost module pauses it and restores it on the way out,
+        even on an error; a collector the user paused stays paused.
+        """
+        # the scope is set here rather than with _grad_mode.scope(): a module's name was checked
+        # when it was made, and a call per neuron per sample is on the hot path
+        enabled, outer = _grad_mode.MODE.get()
+        pause = gc.isenabled()
+        if pause:
+            gc.disable()
+        token = _grad_mode.MODE.set((enabled, f"{outer}.{self.name}" if outer else self.name))
+        try:
             return self.forward(x)
+        finally:
+            _grad_mode.MODE.reset(token)
+            if pause:
+                gc.enable()
 
     # -- naming: give children their names and tag created parameters with label and scope
     def _adopt(self, children: Sequence[tuple[str, Module]]) -> None:
@@ -456,10 +486,11 @@ class Neuron(Module):
         return self._made
 
     def forward(self, x: Inputs) -> Value:
-        xs = _as_inputs(x, self.nin, f"Neuron '{_grad_mode.current_scope()}'")
-        net = self.w[0] * xs[0]
-        for wi, xi in zip(self.w[1:], xs[1:]):
-            net = net + wi * xi
+        xs = _as_inputs(x, self.nin, "Neuron")
+        w = self.w
+        net = w[0] * xs[0]
+        for i in range(1, len(w)):
+            net = net + w[i] * xs[i]
         if self.b is not None:
             net = net + self.b
         net.label = "net"
@@ -538,7 +569,7 @@ class Layer(Module):
         return [(f"neuron{j}", n) for j, n in enumerate(self.neurons)]
 
     def forward(self, x: Inputs) -> list[Value]:
-        xs = _as_inputs(x, self.nin, f"Layer '{_grad_mode.current_scope()}'")
+        xs = _as_inputs(x, self.nin, "Layer")
         outs = [n(xs) for n in self.neurons]
         if self._layer_act is not None:
             outs = self._layer_act(outs)
@@ -683,7 +714,7 @@ class Sequential(Module):
         nin = self.nin
         if nin is None:  # only width-free modules (Dropout): take the input as it comes
             nin = len(x) if hasattr(x, "__len__") else 1
-        out: Any = _as_inputs(x, nin, f"Sequential '{_grad_mode.current_scope()}'")
+        out: Any = _as_inputs(x, nin, "Sequential")
         for m in self.modules:
             out = m(out)
             if isinstance(out, Value):
@@ -751,7 +782,7 @@ class MLP(Module):
         return [(f"layer{i}", layer) for i, layer in enumerate(self.layers)]
 
     def forward(self, x: Inputs) -> Output:
-        out: Any = _as_inputs(x, self.nin, f"MLP '{_grad_mode.current_scope()}'")
+        out: Any = _as_inputs(x, self.nin, "MLP")
         for layer in self.layers:
             out = layer(out)
         return _model_output(out)

@@ -18,6 +18,7 @@ the first update: a refusal names the problem (empty data, NaN, lengths, widths)
 
 from __future__ import annotations
 
+import gc
 import math
 import numbers
 import sys
@@ -246,6 +247,7 @@ def fit(
     penalty: Callable[[list[Value]], Value] | None = None,
     lr: float | None = None,
     progress: bool | None = None,
+    engine: str = "scalar",
 ) -> History:
     """Train ``model`` on (X, y) and return a History of the loss and metrics per epoch.
 
@@ -274,7 +276,13 @@ def fit(
             ``lambda k: 1.0 - 0.9 * k / 100``.
         penalty: ``f(model.parameters()) -> Value`` added to every batch loss (L2, L1).
         progress: a tqdm progress bar on stderr; None shows it only when stderr is a terminal.
+        engine: "scalar" builds each sample's graph with Values; "tape" compiles the model
+            once (``microgrid.tape``) and runs each batch as numpy arrays, with the same
+            numbers (the per-sample losses still run on the scalar engine). A model whose
+            graph depends on its input (Dropout in training mode) is refused.
     """
+    if engine not in ("scalar", "tape"):
+        raise ValueError(f"engine must be 'scalar' or 'tape', got {engine!r}")
     plan = _plan(
         model,
         X,
@@ -298,6 +306,11 @@ def fit(
     )
     stopper = _EarlyStopping(plan.early_stopping, min_delta, restore_best, plan.params)
     was_training = getattr(model, "training", None)
+    if engine == "tape":
+        from microgrid.tape import compile_model
+
+        _set_mode(model, True)
+        plan.tape = compile_model(model, plan.X)
     if progress is None:
         progress = sys.stderr.isatty()
     epoch_range: Iterable[int] = range(plan.epochs)
@@ -307,13 +320,23 @@ def fit(
 
         bar = tqdm(epoch_range, desc="fit", unit="epoch", file=sys.stderr, leave=True)
         epoch_range = bar
+    # The cyclic garbage collector is paused while fitting (graphs of Values hold no cycles, so
+    # its passes over every live node would find nothing) and restored in the finally below,
+    # even on an error; a young-generation pass after each epoch frees any cycles the user's
+    # own code makes.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         for epoch in epoch_range:
+            if epoch:
+                gc.collect(1)
             _one_epoch(plan, epoch, history)
             monitored = _end_of_epoch(plan, history, bar)
             if stopper.stop_after(epoch, monitored, history):
                 break
     finally:
+        if gc_was_enabled:
+            gc.enable()
         if bar is not None:
             bar.close()
         _set_mode(model, was_training)
@@ -344,6 +367,7 @@ class _Plan:
     rng: np.random.Generator
     params: list[Value]
     names: dict[int, str]
+    tape: Any = None  # a microgrid.tape.Tape of the model, with fit(..., engine="tape")
 
 
 def _plan(
@@ -427,7 +451,10 @@ def _one_epoch(plan: _Plan, epoch: int, history: History) -> None:
         where = f"in epoch {epoch}, batch {start // size}"
         opt.zero_grad()
         try:
-            preds = [_forward(plan.model, plan.X[i], int(i)) for i in batch]
+            if plan.tape is None:
+                preds = [_forward(plan.model, plan.X[i], int(i)) for i in batch]
+            else:
+                preds = plan.tape.forward_values(plan.X[batch])
             batch_loss = _mean_loss(plan.loss_fn, preds, [plan.targets[i] for i in batch])
             diverged: str | None = None
             if not math.isfinite(batch_loss.data):
@@ -445,6 +472,9 @@ def _one_epoch(plan: _Plan, epoch: int, history: History) -> None:
         penalty = plan.penalty
         objective = batch_loss + penalty(plan.params) if penalty is not None else batch_loss
         objective.backward()
+        if plan.tape is not None:  # the loss's gradient per prediction, through the model
+            plan.tape.backward_values(preds)
+            plan.tape.accumulate_grads()
         _check_finite(plan, "grad", f"the gradient of {{}} became {{}} {where}")
         opt.step()
         _check_finite(plan, "data", f"{{}} became {{}} after the optimizer step {where}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import math
 import pickle
+import sys
 
 import pytest
 from strategies import MICROGRID_OPS, OPS
@@ -105,7 +106,16 @@ def test_a_parameter_is_never_parsed_from_text() -> None:
 
 
 def test_a_node_has_no_more_memory_than_before() -> None:
-    assert Value.__slots__ == ("data", "grad", "children", "local_grads", "op", "label", "scope")
+    # a two-operand node is one object, its operands and local derivatives in its own slots:
+    # smaller than the layout before (seven slots plus a tuple of children and one of grads)
+    class Before:
+        __slots__ = ("data", "grad", "children", "local_grads", "op", "label", "scope")
+
+    a, b = Value(1.0), Value(2.0)
+    node = a * b
+    before = sys.getsizeof(Before()) + sys.getsizeof((a, b)) + sys.getsizeof((2.0, 1.0))
+    assert sys.getsizeof(node) < before
+    assert node.children == (a, b) and node.local_grads == (2.0, 1.0)
     assert not hasattr(Value(1.0), "__dict__")
     interned = len(ops._interned)
     for _ in range(100):
