@@ -28,6 +28,7 @@ min = minimum
 _SUBMODULES = (
     "data",
     "functional",
+    "grid",
     "losses",
     "metrics",
     "nn",
@@ -72,6 +73,7 @@ __all__ = [
     "explain",
     "fit",
     "functional",
+    "grid",
     "losses",
     "metrics",
     "nn",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from microgrid.engine import Value, as_float, constant
 
@@ -71,3 +72,49 @@ def log_softmax(xs: Sequence[Scalar]) -> list[Value]:
     values = as_values(xs, "log_softmax input")
     lse = logsumexp(values)
     return [v - lse for v in values]
+
+
+# The layers on grids of Values (convolution, pooling, normalization, maxout) live in their own
+# modules; they are re-exported here and load on first use (they bring numpy, and they import
+# ``value_sum`` from this module, so importing them here at load time would be circular).
+if TYPE_CHECKING:
+    from microgrid.convolution import conv2d  # noqa: F401 - re-exported
+    from microgrid.maxout import maxout  # noqa: F401
+    from microgrid.normalization import (  # noqa: F401
+        batch_norm,
+        group_norm,
+        instance_norm,
+        layer_norm,
+    )
+    from microgrid.pooling import (  # noqa: F401
+        avg_pool2d,
+        global_avg_pool2d,
+        max_pool2d,
+        stochastic_pool2d,
+    )
+
+
+_GRID_OPS = {
+    "conv2d": "microgrid.convolution",
+    "max_pool2d": "microgrid.pooling",
+    "avg_pool2d": "microgrid.pooling",
+    "global_avg_pool2d": "microgrid.pooling",
+    "stochastic_pool2d": "microgrid.pooling",
+    "batch_norm": "microgrid.normalization",
+    "layer_norm": "microgrid.normalization",
+    "instance_norm": "microgrid.normalization",
+    "group_norm": "microgrid.normalization",
+    "maxout": "microgrid.maxout",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _GRID_OPS:
+        import importlib
+
+        return getattr(importlib.import_module(_GRID_OPS[name]), name)
+    raise AttributeError(f"module 'microgrid.functional' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_GRID_OPS))

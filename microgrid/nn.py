@@ -49,7 +49,7 @@ import numbers
 import operator
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from microgrid import _grad_mode, ops
 from microgrid._checks import lookup, positive_int
@@ -714,7 +714,11 @@ class Sequential(Module):
         nin = self.nin
         if nin is None:  # only width-free modules (Dropout): take the input as it comes
             nin = len(x) if hasattr(x, "__len__") else 1
-        out: Any = _as_inputs(x, nin, "Sequential")
+        out: Any
+        if getattr(self.modules[0], "takes_grid", False):
+            out = x  # a grid layer (Conv2d, Unflatten, ...) checks its own input
+        else:
+            out = _as_inputs(x, nin, "Sequential")
         for m in self.modules:
             out = m(out)
             if isinstance(out, Value):
@@ -792,3 +796,49 @@ class MLP(Module):
             f"MLP({self.nin}, {self.nouts}, activation={self.activation_name!r}, "
             f"output_activation={self.output_activation_name!r})"
         )
+
+
+# The layers on grids (Conv2d, pooling, Flatten/Unflatten, the norms, Maxout) live in
+# ``microgrid.grid_layers``, which builds on this module; they are re-exported here on first use.
+if TYPE_CHECKING:
+    from microgrid.grid_layers import (  # noqa: F401 - re-exported
+        AvgPool2d,
+        BatchNorm,
+        Conv2d,
+        Flatten,
+        GlobalAvgPool2d,
+        GroupNorm,
+        InstanceNorm,
+        LayerNorm,
+        Maxout,
+        MaxPool2d,
+        StochasticPool2d,
+        Unflatten,
+    )
+
+_GRID_LAYERS = (
+    "AvgPool2d",
+    "BatchNorm",
+    "Conv2d",
+    "Flatten",
+    "GlobalAvgPool2d",
+    "GroupNorm",
+    "InstanceNorm",
+    "LayerNorm",
+    "MaxPool2d",
+    "Maxout",
+    "StochasticPool2d",
+    "Unflatten",
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _GRID_LAYERS:
+        from microgrid import grid_layers
+
+        return getattr(grid_layers, name)
+    raise AttributeError(f"module 'microgrid.nn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_GRID_LAYERS))

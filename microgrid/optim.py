@@ -23,7 +23,7 @@ from microgrid._checks import finite_real
 from microgrid._grad_mode import no_grad
 from microgrid.engine import Value
 
-__all__ = ["SGD", "Adagrad", "Adam", "Optimizer", "RMSprop"]
+__all__ = ["SGD", "Adagrad", "Adam", "Optimizer", "RMSprop", "clip_grad_norm", "clip_grad_value"]
 
 
 class Optimizer:
@@ -253,9 +253,18 @@ class Adam(Optimizer):
         m_hat = m / (1 - beta1^t)        v_hat = v / (1 - beta2^t)
         w = w - lr * m_hat / (sqrt(v_hat) + eps)
 
-    The seed's table leaves out the bias correction (m and v start at 0, so early steps would be
-    too small). eps goes outside the root of v_hat, as in torch and the Adam paper; Keras adds
-    it to sqrt(v_hat) too, with eps 1e-7.
+    eps goes outside the root of v_hat, as in torch and the Adam paper; Keras adds it to
+    sqrt(v_hat) too, with eps 1e-7.
+
+    ``bias_correction=False`` gives the seed's form (seed 002's table), side by side::
+
+        with correction (default, torch, the paper)     without (the seed)
+        w = w - lr * m_hat / (sqrt(v_hat) + eps)        w = w - lr * m / (sqrt(v) + eps)
+
+    m and v start at 0, so in the first steps they are too small by the factors 1 - beta1^t
+    and 1 - beta2^t: the correction divides them out. Without it the first step is
+    lr * (1 - beta1) / sqrt(1 - beta2) ~ 3.2 lr * sign(g) instead of lr * sign(g), and the
+    difference fades as beta^t -> 0.
     """
 
     def __init__(
@@ -265,8 +274,12 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        bias_correction: bool = True,
     ) -> None:
         super().__init__(params, lr, weight_decay)
+        if not isinstance(bias_correction, bool):
+            raise TypeError(f"bias_correction must be True or False, got {bias_correction!r}")
+        self.bias_correction = bias_correction
         try:
             beta1, beta2 = betas
         except (TypeError, ValueError):
@@ -282,9 +295,70 @@ class Adam(Optimizer):
         t = self.steps
         state["exp_avg"] = m = b1 * state.get("exp_avg", 0.0) + (1.0 - b1) * g
         state["exp_avg_sq"] = v = b2 * state.get("exp_avg_sq", 0.0) + (1.0 - b2) * g * g
-        m_hat = m / (1.0 - b1**t)
-        v_hat = v / (1.0 - b2**t)
+        if self.bias_correction:
+            m_hat = m / (1.0 - b1**t)
+            v_hat = v / (1.0 - b2**t)
+        else:
+            m_hat, v_hat = m, v
         denom = math.sqrt(v_hat) + self.eps
         if denom == 0.0:
             return w
         return w - self.lr * m_hat / denom
+
+
+# ------------------------------------------------------------------------- gradient clipping
+# Seeds 001, 002 and 004 name exploding gradients (梯度爆炸) and gradient clipping (梯度裁剪) as
+# its remedy: after backward() and before step(), cap the gradients.
+
+
+def _grad_params(params: Iterable[Value], who: str) -> list[Value]:
+    if isinstance(params, Value):
+        params = [params]
+    out = list(params)
+    for i, p in enumerate(out):
+        if not isinstance(p, Value):
+            raise TypeError(f"{who}: params[{i}] is a {type(p).__name__}, not a Value")
+    return out
+
+
+def clip_grad_norm(params: Iterable[Value], max_norm: float, norm_type: float = 2.0) -> float:
+    """Scale all gradients together so their joint norm is at most ``max_norm``; return the norm.
+
+    The norm is taken over every parameter's gradient as one vector,
+    ||g||_p = (sum_i |g_i|^p)^(1/p) (``norm_type=math.inf``: max_i |g_i|). When it exceeds
+    ``max_norm``, every gradient is multiplied by max_norm / (||g|| + 1e-6), as
+    ``torch.nn.utils.clip_grad_norm_`` does (the 1e-6 keeps the division safe), so the direction
+    of the step is kept and only its length is capped. Returns the norm before clipping.
+    """
+    params = _grad_params(params, "clip_grad_norm")
+    max_norm = finite_real("max_norm", max_norm)
+    norm_type = float(norm_type)
+    if not (norm_type > 0.0):
+        raise ValueError(f"norm_type must be > 0 (or math.inf), got {norm_type!r}")
+    sizes = [abs(p.grad) for p in params]
+    if not sizes:
+        return 0.0
+    if math.isinf(norm_type):
+        total = max(sizes)
+    else:
+        total = sum(s**norm_type for s in sizes) ** (1.0 / norm_type)
+    scale = max_norm / (total + 1e-6)
+    if scale < 1.0:
+        for p in params:
+            p.grad *= scale
+    return total
+
+
+def clip_grad_value(params: Iterable[Value], clip_value: float) -> None:
+    """Clamp every gradient into [-clip_value, clip_value], each on its own.
+
+    Unlike clipping by norm this can change the direction of the step (large components are
+    cut more than small ones), as ``torch.nn.utils.clip_grad_value_``.
+    """
+    params = _grad_params(params, "clip_grad_value")
+    c = finite_real("clip_value", clip_value)
+    for p in params:
+        if p.grad > c:
+            p.grad = c
+        elif p.grad < -c:
+            p.grad = -c

@@ -182,7 +182,14 @@ def test_softmax_rows_sum_to_one_sigmoids_do_not(tmp_path):
 # --------------------------------------------------------------------------- every demo
 
 
-NAMES = ["moons", "optimizers", "linear_separability", "vanishing_gradients", "softmax_vs_sigmoid"]
+NAMES = [
+    "moons",
+    "optimizers",
+    "linear_separability",
+    "vanishing_gradients",
+    "softmax_vs_sigmoid",
+    "cnn",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -208,3 +215,48 @@ def test_demo_runs_as_a_script(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "first layer" in done.stdout
     assert_png(tmp_path / "gradient_per_layer.png")
+
+
+# ------------------------------------------------------------------------------------ cnn
+
+
+def test_cnn_quick_learns_bars_and_draws_kernels_and_graph(tmp_path):
+    result = load("cnn").main(["--quick", "--out", str(tmp_path)])
+    assert_png(tmp_path / "kernels.png")
+    assert_png(tmp_path / "graph.png")
+    assert len(result["loss"]) == 4
+    assert result["loss"][-1] < 0.5 * result["loss"][0]
+    assert result["test_accuracy"] >= 0.9  # chance is 0.5; 100 images it never saw
+    assert result["graph_nodes"] < 40  # each layer of the CNN is one box
+
+
+def test_cnn_shared_kernel_weight_gradient_is_the_sum_over_positions():
+    demo = load("cnn")
+    model = demo.make_model(seed=3)
+    X, y = demo.bars(1, seed=4)
+    from microgrid.losses import softmax_cross_entropy
+
+    loss = softmax_cross_entropy(model(X[0].tolist()), int(y[0]))
+    loss.backward()
+    weight = model.modules[1].weight[0][0][1][1]  # the centre tap of kernel 0
+    order = [loss]
+    seen = {id(loss)}
+    uses = []  # every product w * x the weight feeds, found by walking the graph
+    while order:
+        node = order.pop()
+        for child, local in node.edges():
+            if child is weight:
+                uses.append((node, local))
+            if id(child) not in seen:
+                seen.add(id(child))
+                order.append(child)
+    assert len(uses) == 36  # the centre tap touches every pixel of the padded 6x6 image
+    # chain rule by hand: dL/dw = sum over positions of dL/d(product) * d(product)/dw
+    assert weight.grad == pytest.approx(sum(p.grad * local for p, local in uses), abs=1e-12)
+
+
+@pytest.mark.slow
+def test_cnn_full_recipe_reaches_high_test_accuracy_within_a_minute(tmp_path):
+    result = load("cnn").main(["--out", str(tmp_path)])
+    assert result["test_accuracy"] >= 0.95
+    assert result["seconds"] < 60

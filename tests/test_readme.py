@@ -56,3 +56,15 @@ def test_the_readme_training_example_learns(tmp_path, monkeypatch):
     ns, _ = run_blocks(tmp_path, monkeypatch, BLOCKS)
     history = ns["history"]
     assert len(history.loss) == 20 and history.loss[-1] < history.loss[0]
+
+
+def test_the_readme_grid_example_routes_gradients_as_its_comments_say(tmp_path, monkeypatch):
+    ns, printed = run_blocks(tmp_path, monkeypatch, [b for b in BLOCKS if not trains(b)])
+    # max pooling: 1 to the arg-max (the 5); average pooling: 1/4 to each of the 4 positions
+    assert "[[0.25, 1.25], [0.25, 0.25]]" in printed
+    # the shared top-left tap of the kernel touched img[0..1][0..1] = 0, 1, 3, 4
+    assert ns["k"][0][0][0][0].grad == 0 + 1 + 3 + 4
+    assert "Value(label='k[0,0,0,0]', data=1.0000, grad=8.0000)" in printed
+    assert (tmp_path / "pooling.svg").read_bytes().lstrip().startswith(b"<?xml")
+    assert ns["biggest"].local_grads == (0.0, 1.0, 0.0, 0.0)
+    assert ns["mean"].local_grads == (0.25,) * 4
