@@ -179,9 +179,349 @@ def test_softmax_rows_sum_to_one_sigmoids_do_not(tmp_path):
     assert_png(tmp_path / "softmax_vs_sigmoid.png")
 
 
+# ------------------------------------------------------------- runs shared by several tests
+
+
+def _quick(name: str, tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp(name)
+    result = load(name).main(["--quick", "--out", str(out)])
+    assert result["out"] == out
+    return result
+
+
+@pytest.fixture(scope="module")
+def collapse_run(tmp_path_factory):
+    return _quick("linear_collapse", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def overfitting_run(tmp_path_factory):
+    return _quick("overfitting", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def symmetry_run(tmp_path_factory):
+    return _quick("symmetry", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def exploding_run(tmp_path_factory):
+    return _quick("exploding_gradients", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def activations_run(tmp_path_factory):
+    return _quick("activations", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def normalization_run(tmp_path_factory):
+    return _quick("normalization", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def batch_run(tmp_path_factory):
+    return _quick("batch_modes", tmp_path_factory)
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# ------------------------------------------------------------------------- linear collapse
+
+
+def test_linear_network_is_one_linear_map(collapse_run):
+    from microgrid import predict
+
+    r = collapse_run
+    assert_png(r["out"] / "linear_collapse.png")
+    # the map read off the network itself: b = f(0), W_i = f(e_i) - f(0)
+    f0, f1, f2 = predict(r["model"], [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    np.testing.assert_allclose(r["b"], [f0], atol=1e-12)
+    np.testing.assert_allclose(r["W"], [[f1 - f0, f2 - f0]], atol=1e-12)
+    assert r["b"][0] != 0.0  # the biases were made non-zero, so b is a real sum of terms
+    assert r["collapse_gap"] < 1e-12
+    # the slope is W at every probe for the linear net, and varies for tanh
+    np.testing.assert_allclose(r["linear_slopes"], np.repeat(r["W"], 8, axis=0), atol=1e-12)
+    assert np.ptp(r["tanh_slopes"], axis=0).max() > 0.05
+
+
+def test_deep_linear_net_cannot_beat_least_squares(collapse_run):
+    r = collapse_run
+    best, final = r["best_line_mse"], r["final_mse"]
+    assert final["linear"] >= best - 1e-9  # no linear map does better than least squares
+    assert final["linear"] <= 1.05 * best  # and training did reach it
+    assert final["tanh"] < 0.5 * best
+
+
+def test_collapse_multiplies_the_layers():
+    from microgrid import nn
+
+    demo = load("linear_collapse")
+    model = nn.MLP(3, [2, 1], activation="linear", seed=4)
+    (W1, b1), (W2, b2) = demo.layer_matrices(model)
+    W, b = demo.collapse(model)
+    np.testing.assert_allclose(W, W2 @ W1, rtol=1e-15)
+    np.testing.assert_allclose(b, W2 @ b1 + b2, rtol=1e-15)
+    assert W1.shape == (2, 3) and W2.shape == (1, 2)
+
+
+# ----------------------------------------------------------------------------- overfitting
+
+
+def test_overfitting_plain_run_overfits(overfitting_run):
+    r = overfitting_run
+    assert_png(r["out"] / "loss_curves.png")
+    assert_png(r["out"] / "fits.png")
+    demo = load("overfitting")
+    plain = r["plain"]
+    val = plain["history"].val_loss
+    # validation falls to a minimum, then climbs while the training loss keeps falling
+    assert val[-1] > 1.1 * min(val)
+    assert int(np.argmin(val)) < len(val) - 10
+    assert plain["history"].loss[-1] < demo.NOISE**2 < plain["val"]  # it fits the noise
+
+
+def test_overfitting_remedies(overfitting_run):
+    r = overfitting_run
+    plain, early = r["plain"], r["early stopping"]
+    # early stopping is the plain run (same weights, full batch) cut short, best epoch restored
+    n = early["history"].epochs
+    assert n < plain["history"].epochs
+    assert early["history"].val_loss == plain["history"].val_loss[:n]
+    best = early["history"].best_epoch
+    assert early["val"] == pytest.approx(min(plain["history"].val_loss[:n]), rel=1e-12)
+    assert early["val"] == pytest.approx(early["history"].val_loss[best], rel=1e-12)
+    # L2 keeps the weights smaller; every remedy ends with a lower validation loss than plain
+    assert r["L2"]["weight_norm"] < 0.8 * plain["weight_norm"]
+    for name in ("dropout", "L2", "early stopping"):
+        assert r[name]["val"] < plain["val"], name
+    # dropout's training loss is measured on thinned networks: it stays higher
+    assert r["dropout"]["history"].loss[-1] > plain["history"].loss[-1]
+
+
+def test_overfitting_reported_losses_are_the_models_mse(overfitting_run):
+    from microgrid import predict
+
+    x_train, y_train, x_val, y_val = overfitting_run["data"]
+    for name, model in overfitting_run["models"].items():
+        run = overfitting_run[name]
+        assert run["val"] == pytest.approx(np.mean((predict(model, x_val) - y_val) ** 2))
+        assert run["train"] == pytest.approx(np.mean((predict(model, x_train) - y_train) ** 2))
+
+
+# -------------------------------------------------------------------------------- symmetry
+
+
+def test_zero_init_neurons_stay_identical(symmetry_run):
+    from microgrid import predict
+
+    r = symmetry_run
+    assert_png(r["out"] / "symmetry.png")
+    zero = r["all-zero init"]
+    assert zero["spread"] and all(gap == 0.0 for gap in zero["spread"])  # bit for bit
+    assert np.abs(zero["rows"][-1] - zero["rows"][0]).max() > 0.5  # they did learn, in lockstep
+    # four identical neurons are one neuron with 4x its outgoing weight (plain numpy)
+    model = r["models"]["all-zero init"]
+    X, _ = _symmetry_data(model)
+    w0, w1, b, v = zero["rows"][-1][0]
+    c = model.layers[1].neurons[0].b.data
+    expected = _sigmoid(4 * v * _sigmoid(X @ np.array([w0, w1]) + b) + c)
+    np.testing.assert_allclose(predict(model, X), expected, rtol=1e-12)
+    assert zero["accuracy"] < 0.9
+
+
+def _symmetry_data(model):
+    from microgrid.data import make_xor
+
+    return make_xor(20, seed=0)
+
+
+def test_tanh_zero_init_never_moves(tmp_path):
+    r = load("symmetry").main(["--quick", "--activation", "tanh", "--out", str(tmp_path)])
+    zero = r["all-zero init"]
+    assert not zero["rows"].any()  # hidden weights, biases and outgoing weights: 0.0 throughout
+    # balanced XOR: the output bias's gradient mean(0.5 - y) is 0 up to rounding; output 0.5
+    assert abs(r["models"]["all-zero init"].layers[1].neurons[0].b.data) < 1e-3
+    assert zero["loss"][-1] == pytest.approx(math.log(2), rel=1e-6)
+    assert r["random init"]["accuracy"] > zero["accuracy"]
+    assert_png(tmp_path / "symmetry.png")
+
+
+def test_random_init_neurons_diverge_and_solve_xor(symmetry_run):
+    rand = symmetry_run["random init"]
+    assert min(rand["spread"]) > 0.1
+    assert rand["accuracy"] == 1.0
+    assert rand["loss"][-1] < 0.5 * symmetry_run["all-zero init"]["loss"][-1]
+
+
+# --------------------------------------------------------------------- exploding gradients
+
+
+def test_chain_gradient_is_the_seeds_product(exploding_run):
+    r = exploding_run
+    assert_png(r["out"] / "exploding_gradients.png")
+    for w, chain in r["chains"].items():
+        grads = chain["grads"]
+        depth = len(grads)
+        assert depth == 8
+        # every z_j = 0, so a_j = 1/2: dL/db1 = (1/2 - 1) * 1/4 * (w/4)^(depth-1)
+        closed_form = -0.5 * 0.25 * (w / 4) ** (depth - 1)
+        assert grads[0] == pytest.approx(closed_form, rel=1e-12)
+        assert chain["eq8"] == pytest.approx(grads[0], rel=1e-12)
+        for a, b in zip(grads, grads[1:]):
+            assert a / b == pytest.approx(w / 4, rel=1e-12)
+
+
+def test_clipping_rescues_training(exploding_run):
+    runs, constant = exploding_run["runs"], exploding_run["constant_mse"]
+    plain = runs["no clipping"]
+    assert max(plain["loss"]) > 100 * plain["loss"][0]  # the loss explodes
+    assert plain["final"] >= 0.95 * constant  # and ends no better than a constant
+    for name in ("clip by norm", "clip by value"):
+        assert runs[name]["final"] < 0.6 * constant, name
+        assert runs[name]["alive"] > plain["alive"], name
+    norm_run = runs["clip by norm"]["loss"]
+    assert max(norm_run) == norm_run[0]  # clipped by norm, the loss never rose above its start
+
+
+def test_clipping_is_the_librarys():
+    from microgrid import Value, optim
+
+    demo = load("exploding_gradients")
+    assert demo.clip_grad_norm is optim.clip_grad_norm
+    assert demo.clip_grad_value is optim.clip_grad_value
+    params = [Value(0.0) for _ in range(3)]
+    for p, g in zip(params, (3.0, -4.0, 12.0)):
+        p.grad = g
+    # rtol 1e-6: torch (and microgrid.optim) divide by |g| + 1e-6
+    assert demo.clip_grad_norm(params, 1.0) == pytest.approx(13.0)
+    np.testing.assert_allclose([p.grad for p in params], np.array([3, -4, 12]) / 13, rtol=1e-6)
+    assert demo.grad_norm(params) == pytest.approx(1.0, rel=1e-6)
+    demo.clip_grad_norm(params, 5.0)  # under the limit: unchanged
+    np.testing.assert_allclose([p.grad for p in params], np.array([3, -4, 12]) / 13, rtol=1e-6)
+    for p, g in zip(params, (3.0, -4.0, 0.5)):
+        p.grad = g
+    demo.clip_grad_value(params, 1.0)
+    assert [p.grad for p in params] == [1.0, -1.0, 0.5]
+
+
+# ----------------------------------------------------------------------------- activations
+
+
+def test_activation_claims_match_the_numbers(activations_run):
+    r = activations_run
+    assert_png(r["out"] / "activations.png")
+    assert len(r["agree"]) == 7 and all(r["agree"].values()), r["measured"]
+    assert max(r["gradcheck_gap"].values()) < 1e-6
+
+
+def test_activation_derivatives_are_the_textbook_ones(activations_run):
+    x = activations_run["grid"]
+    curves = activations_run["curves"]
+    s = _sigmoid(x)
+    np.testing.assert_allclose(curves["sigmoid"][1], s * (1 - s), rtol=1e-12)
+    np.testing.assert_allclose(curves["tanh"][1], 1 - np.tanh(x) ** 2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(curves["softplus"][1], s, rtol=1e-12)
+    np.testing.assert_allclose(curves["ELU (alpha 1)"][0], np.where(x > 0, x, np.expm1(x)))
+    maxout, slope = curves["Maxout (2 pieces)"]
+    np.testing.assert_allclose(maxout, np.maximum(x, -0.5 * x - 0.5), rtol=1e-15)
+    np.testing.assert_array_equal(slope, np.where(x > -1 / 3, 1.0, -0.5))
+    assert curves["sigmoid"][1].max() <= 0.25
+
+
+def test_activation_measure_can_disagree():
+    from microgrid import Value
+
+    demo = load("activations")
+    grid = np.linspace(-5, 5, 40)
+    assert demo.measure(Value.sigmoid, grid) == demo.CLAIMS["sigmoid"]
+    assert demo.measure(Value.sigmoid, grid) != demo.CLAIMS["tanh"]
+    assert demo.measure(Value.relu, grid)[0] == "[0, inf)"
+    assert demo.measure(lambda v: v * 2.0, grid) == ("(-inf, inf)", True, "never", 2.0)
+
+
+# --------------------------------------------------------------------------- normalization
+
+
+def test_normalising_saves_steps(normalization_run):
+    r = normalization_run["results"]
+    assert_png(normalization_run["out"] / "normalization.png")
+    for problem, factor in (("scaling", 5), ("centring", 50)):
+        raw, norm = r[problem]["raw"]["steps"], r[problem]["normalised"]["steps"]
+        assert raw is not None and norm is not None, problem
+        assert raw > factor * norm, (problem, raw, norm)
+        assert r[problem]["raw"]["condition"] > 5 * r[problem]["normalised"]["condition"]
+
+
+def test_normalization_descent_is_plain_gradient_descent(normalization_run):
+    problems, results = normalization_run["problems"], normalization_run["results"]
+    for problem, spec in problems.items():
+        y = spec["y"]
+        for form in ("raw", "normalised"):
+            D, run = spec[form], results[problem][form]
+            p = np.zeros(D.shape[1])
+            expected = [p.copy()]
+            for _ in range(len(run["path"]) - 1):  # numpy's gradient 2/n D^T (D p - y)
+                p = p - run["lr"] * 2.0 / len(D) * D.T @ (D @ p - y)
+                expected.append(p.copy())
+            np.testing.assert_allclose(run["path"], expected, rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(run["first_grad"], -2.0 / len(D) * D.T @ y, rtol=1e-12)
+            solution = np.linalg.lstsq(D, y, rcond=None)[0]
+            assert np.abs(run["path"][-1] - solution).max() < 0.05 * np.abs(solution).max()
+    standardised = problems["scaling"]["normalised"]
+    np.testing.assert_allclose(standardised.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(standardised.std(axis=0), 1.0, rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- batch modes
+
+
+def test_batch_modes_update_counts(batch_run):
+    assert_png(batch_run["out"] / "batch_modes.png")
+    runs, sizes, fit_steps = batch_run["runs"], batch_run["sizes"], batch_run["fit_steps"]
+    n, epochs = sizes["full batch"], len(runs["full batch"]["epoch_ends"])
+    expected = {"full batch": 1, "mini-batch": math.ceil(n / sizes["mini-batch"]), "stochastic": n}
+    for name, per_epoch in expected.items():
+        assert runs[name]["updates_per_epoch"] == per_epoch
+        assert len(runs[name]["loss"]) == 1 + per_epoch * epochs
+        assert fit_steps[name] == per_epoch * epochs  # the library's fit agrees
+
+
+def test_full_batch_is_gradient_descent_and_never_hurts(batch_run):
+    x, y = batch_run["data"]
+    run = batch_run["runs"]["full batch"]
+    w = b = 0.0
+    lr = 0.05
+    for k in range(1, len(run["path"])):
+        r = w * x + b - y
+        w, b = w - lr * 2 * np.mean(r * x), b - lr * 2 * np.mean(r)
+        assert run["path"][k] == pytest.approx((w, b), rel=1e-12)
+    assert batch_run["worse"]["full batch"] == 0.0
+    assert batch_run["worse"]["stochastic"] > 0.2
+
+
+def test_stochastic_gets_furthest_in_one_epoch(batch_run):
+    runs = batch_run["runs"]
+    after_one = {name: run["loss"][run["epoch_ends"][0]] for name, run in runs.items()}
+    assert after_one["stochastic"] < after_one["mini-batch"] < after_one["full batch"]
+    assert after_one["stochastic"] < 1.5 * batch_run["best_loss"]
+
+
 # --------------------------------------------------------------------------- every demo
 
 
+#: the demos of issue 12 (they share the command-line checks of demos/_args.py)
+NEW_DEMOS = [
+    "linear_collapse",
+    "overfitting",
+    "symmetry",
+    "exploding_gradients",
+    "activations",
+    "normalization",
+    "batch_modes",
+]
 NAMES = [
     "moons",
     "optimizers",
@@ -189,6 +529,7 @@ NAMES = [
     "vanishing_gradients",
     "softmax_vs_sigmoid",
     "cnn",
+    *NEW_DEMOS,
 ]
 
 
@@ -201,6 +542,27 @@ def test_demo_help_and_docstring(name, capsys):
     assert exit_info.value.code == 0
     usage = capsys.readouterr().out
     assert "--out" in usage and "--quick" in usage
+
+
+@pytest.mark.parametrize("name", NEW_DEMOS)
+@pytest.mark.parametrize("bad", ["0", "-3", "two"])
+def test_demo_refuses_a_bad_count(name, bad, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        load(name).main(["--points", bad])
+    assert exit_info.value.code == 2
+    assert f"argument --points: must be a positive integer, got '{bad}'" in capsys.readouterr().err
+
+
+def test_demo_refuses_bad_rates(capsys):
+    with pytest.raises(SystemExit):
+        load("overfitting").main(["--dropout", "1.0"])
+    assert "--dropout: must be a number in [0, 1), got '1.0'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        load("exploding_gradients").main(["--lr", "nan"])
+    assert "--lr: must be a positive number, got 'nan'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        load("normalization").main(["--points", "2"])
+    assert "--points must be at least 3" in capsys.readouterr().err
 
 
 def test_demo_runs_as_a_script(tmp_path):
