@@ -10,6 +10,9 @@ worked_example.png: the seed's w1/w5 network after ``E_total.backward()`` (the p
 worked_example_w5_frame.png: the stepper frame where the backward pass reaches w5, with its
 chain-rule caption.
 
+normalization_sets.png: which values share one mean and variance in batch, layer, instance and
+group norm (the picture ``microgrid walkthrough batchnorm --out DIR`` writes).
+
 The neuron picture, without the intermediate labels, comes from the CLI::
 
     microgrid render "tanh(x1*w1 + x2*w2 + b)" --set x1=2 --set x2=0 --set w1=-3 --set w2=1 \\
@@ -62,9 +65,17 @@ def worked_example() -> None:
             break
 
 
+def normalization_sets() -> None:
+    """The seed's figure of the four normalizations, from the batchnorm walkthrough."""
+    from microgrid.app.walkthroughs.batchnorm import groups_dot
+
+    print("wrote", viz.Drawing(groups_dot("en")).render(HERE / "normalization_sets.png"))
+
+
 def main() -> None:
     HERE.mkdir(parents=True, exist_ok=True)
     worked_example()
+    normalization_sets()
     drawing = viz.draw(
         neuron(),
         local_grads=True,

@@ -133,3 +133,27 @@ def test_the_demo_tutorial_runs_and_agrees(capsys):
     assert numbers["E_final"] == pytest.approx(e, abs=TOL)
     printed = capsys.readouterr().out
     assert "dE_total/dw1: 2 paths from E_total to w1" in printed
+
+
+def test_blog_backward_takes_hidden_gradients_through_the_updated_output_weights():
+    """The blog's variant: output gradients as the chain rule gives them, hidden ones via
+    w5..w8 after their update (plain floats below), which gives the blog's 0.291027924."""
+    ex = WorkedExample()
+    ex.backward()
+    chain_rule = ex.gradients()
+    ex.blog_backward(0.5)
+    blog = ex.gradients()
+    for name in ("w5", "w6", "w7", "w8", "b2"):
+        assert blog[name] == chain_rule[name], name
+    ref = hand(START)
+    o1, o2, h1, h2 = ref["out_o1"], ref["out_o2"], ref["out_h1"], ref["out_h2"]
+    d1, d2 = -(0.01 - o1) * o1 * (1 - o1), -(0.99 - o2) * o2 * (1 - o2)
+    w5, w6 = 0.40 - 0.5 * d1 * h1, 0.45 - 0.5 * d1 * h2
+    w7, w8 = 0.50 - 0.5 * d2 * h1, 0.55 - 0.5 * d2 * h2
+    dh1, dh2 = (d1 * w5 + d2 * w7) * h1 * (1 - h1), (d1 * w6 + d2 * w8) * h2 * (1 - h2)
+    expected = {"w1": dh1 * 0.05, "w2": dh1 * 0.10, "w3": dh2 * 0.05, "w4": dh2 * 0.10}
+    for name, g in expected.items():
+        assert blog[name] == pytest.approx(g, abs=TOL), name
+    assert blog["b1"] == pytest.approx(dh1 + dh2, abs=TOL)
+    ex.update(0.5)
+    assert round(ex.forward().data, 9) == 0.291027924  # the blog's number after one step

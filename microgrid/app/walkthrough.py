@@ -18,54 +18,118 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from microgrid._checks import whole_number
-from microgrid.app.worked_example import LEARNING_RATE, PARAMETERS, WorkedExample
+from microgrid.app.walkthroughs.printing import LANGUAGES, Printer, display_width, words
+from microgrid.app.worked_example import BLOG, LEARNING_RATE, PARAMETERS, WorkedExample
 from microgrid.explain import explain
-from microgrid.formatting import as_given, fixed, short, signed_sum
-from microgrid.words import words
+from microgrid.formatting import as_given, short, signed_sum
 
+__all__ = ["LANGUAGES", "TEXT", "walkthrough"]
 
-class Printer:
-    """Writes aligned lines: numbers at a fixed number of decimals, formulas padded to a column."""
-
-    def __init__(self, write: Callable[[str], None], digits: int, lang: str) -> None:
-        self.write = write
-        self.digits = digits
-        self.lang = lang
-
-    def num(self, x: float) -> str:
-        return fixed(x, self.digits)
-
-    def col(self, x: float) -> str:
-        """A number for a column: a space where the minus sign would be, so digits line up."""
-        return fixed(x, self.digits) if x < 0 else " " + fixed(x, self.digits)
-
-    def line(self, text: str = "") -> None:
-        self.write(text)
-
-    def heading(self, text: str) -> None:
-        self.write("")
-        self.write(text)
-        self.write("-" * _display_width(text))
-
-    def rows(self, rows: Iterable[tuple[str, ...]], indent: str = "  ") -> None:
-        """Rows of cells; every column but the last is padded to its widest cell."""
-        rows = list(rows)
-        width = max(len(r) for r in rows)
-        widths = [
-            max((_display_width(r[c]) for r in rows if c < len(r) - 1), default=0)
-            for c in range(width)
-        ]
-        for r in rows:
-            cells = [
-                cell + " " * (widths[c] - _display_width(cell)) if c < len(r) - 1 else cell
-                for c, cell in enumerate(r)
-            ]
-            self.write((indent + "".join(cells)).rstrip())
-
-
-def _display_width(text: str) -> int:
-    """Columns a string takes in a terminal: CJK characters take two."""
-    return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in text)
+TEXT = {
+    "en": {
+        "lang": "en",
+        "title": "Backpropagation, step by step: the worked example of seed 000",
+        "setup": "The network: 2 inputs, 2 hidden neurons, 2 outputs, sigmoid everywhere",
+        "inputs": "inputs",
+        "weights": "weights",
+        "biases": "biases",
+        "targets": "targets",
+        "shared_b1": "b1 is shared by h1 and h2",
+        "shared_b2": "b2 is shared by o1 and o2",
+        "loss": "error",
+        "lr": "learning rate",
+        "forward": "1. Forward pass",
+        "hidden": "hidden layer",
+        "output": "output layer",
+        "errors": "error (half the squared error; E_total adds both, it is not a mean)",
+        "w5": "2. Backward pass: how much does w5 change E_total? (chain rule)",
+        "w5_intro": "w5 reaches E_total through net_o1 and out_o1 only, so three factors:",
+        "engine": "the same number from E_total.backward()",
+        "w1": "3. Backward pass into the hidden layer: dE_total/dw1",
+        "w1_intro": "out_h1 feeds both outputs, so it receives error from E_o1 and from E_o2:",
+        "from_o1": "error from E_o1",
+        "from_o2": "error from E_o2",
+        "sum": "sum of both",
+        "paths": "explain(E_total, w1) lists the same two paths through the graph:",
+        "update": "4. All ten gradients and one gradient-descent step",
+        "rule": "update rule",
+        "param": "param",
+        "value": "value",
+        "grad": "dE_total/d",
+        "new": "new value",
+        "kept": "(kept)",
+        "bias_sum": "{b} is shared, so its gradient adds both uses",
+        "weights_only": "As in the seed, only the weights change (--update-biases updates b1, b2).",
+        "with_biases": "Weights and biases are updated.",
+        "after": "E_total after one step",
+        "before": "before",
+        "train": "5. Training: {n} gradient-descent steps in total (full batch)",
+        "train_more": "the step above and {n} more",
+        "final": "E_total after {n} steps",
+        "outputs": "outputs",
+        "target": "target",
+        "blog_rule": "As the blog computes them (--blog): the hidden layer's gradients use w5..w8 "
+        "after their update, dE_total/dout_h1 = dE_total/dnet_o1 * w5_new + dE_total/dnet_o2 "
+        "* w7_new",
+        "blog_note": "The blog the seed cites reports E_total = {blog} after this step; the "
+        "engine gives {ours}.\n  The difference is real: the blog computed the hidden layer's "
+        "gradients with w5..w8 already updated,\n  while the chain rule takes the weights the "
+        "forward pass used. --blog reproduces the blog's numbers.",
+        "blog_same": "the blog reports {blog}",
+        "blog_final": "the blog reports out_o1 = {o1}, out_o2 = {o2} after 10,000 steps",
+    },
+    "zh": {
+        "lang": "zh",
+        "title": "反向传播, 一步一步: 种子笔记 000 的例题",
+        "setup": "网络: 2 个输入, 2 个隐藏神经元, 2 个输出, 全部使用 sigmoid 激活函数",
+        "inputs": "输入",
+        "weights": "权重",
+        "biases": "偏置",
+        "targets": "目标值",
+        "shared_b1": "b1 由 h1 和 h2 共享",
+        "shared_b2": "b2 由 o1 和 o2 共享",
+        "loss": "误差",
+        "lr": "学习率",
+        "forward": "1. 正向传播",
+        "hidden": "隐藏层",
+        "output": "输出层",
+        "errors": "误差 (平方误差的一半, 两个输出相加而不是求平均)",
+        "w5": "2. 反向传播: w5 对总误差 E_total 有多大影响? (链式法则)",
+        "w5_intro": "w5 只经过 net_o1 和 out_o1 影响 E_total, 所以是三个因子相乘:",
+        "engine": "E_total.backward() 算出的同一个数",
+        "w1": "3. 反向传播到隐藏层: dE_total/dw1",
+        "w1_intro": "out_h1 连接两个输出, 所以它接受 E_o1 和 E_o2 两个地方传来的误差:",
+        "from_o1": "来自 E_o1 的误差",
+        "from_o2": "来自 E_o2 的误差",
+        "sum": "两者之和",
+        "paths": "explain(E_total, w1) 在计算图中列出同样的两条路径:",
+        "update": "4. 全部十个梯度, 以及一步梯度下降 (更新权值)",
+        "rule": "更新规则",
+        "param": "参数",
+        "value": "当前值",
+        "grad": "dE_total/d",
+        "new": "更新后",
+        "kept": "(不变)",
+        "bias_sum": "{b} 是共享的, 梯度是两处之和",
+        "weights_only": "与笔记相同, 只更新权重 (加 --update-biases 也更新 b1, b2)。",
+        "with_biases": "权重和偏置都更新。",
+        "after": "更新一步后的总误差 E_total",
+        "before": "更新前",
+        "train": "5. 训练: 共 {n} 步梯度下降 (全批量)",
+        "train_more": "上面的一步, 再加 {n} 步",
+        "final": "{n} 步之后的总误差 E_total",
+        "outputs": "输出",
+        "target": "目标值",
+        "blog_rule": "按博客的算法 (--blog): 隐藏层的梯度用更新后的 w5..w8, dE_total/dout_h1 = "
+        "dE_total/dnet_o1 * w5_new + dE_total/dnet_o2 * w7_new",
+        "blog_note": "笔记引用的博客报告这一步之后 E_total = {blog}; 引擎算出 {ours}。\n  "
+        "差别是真实的: 博客计算隐藏层梯度时用的是已经更新过的 w5..w8,\n  "
+        "而链式法则用的是正向传播时的权重。"
+        "加 --blog 可重现博客的数字。",
+        "blog_same": "博客报告 {blog}",
+        "blog_final": "博客报告 10,000 步之后 out_o1 = {o1}, out_o2 = {o2}",
+    },
+}
 
 
 def walkthrough(
@@ -78,17 +142,19 @@ def walkthrough(
     lr: float = LEARNING_RATE,
     progress: Callable[[Iterable], Iterable] | None = None,
     example: WorkedExample | None = None,
+    blog: bool = False,
 ) -> WorkedExample:
     """Write the walkthrough line by line with ``write``; returns the example (trained).
 
     ``steps`` is the total number of gradient-descent steps (0 or 1: just the step of part 4;
     more: part 5 trains on and reports the final error). ``progress`` wraps the training loop
     (for a progress bar). ``example`` is the network to use (a fresh one by default).
+    ``blog=True`` updates as the blog the seed cites does (hidden-layer gradients through the
+    already updated w5..w8), which reproduces the blog's figures.
     """
-    t = words(lang, "walkthrough")
-    digits = whole_number("digits", digits, minimum=1, maximum=17)
+    t = words(TEXT, lang)
+    p = Printer(write, digits)
     steps = whole_number("steps", steps)
-    p = Printer(write, digits, lang)
     ex = example if example is not None else WorkedExample()
     ex.backward()
 
@@ -96,18 +162,17 @@ def walkthrough(
     _forward(p, t, ex)
     _w5(p, t, ex)
     _w1(p, t, ex)
-    _update(p, t, ex, lr, update_biases)
+    _update(p, t, ex, lr, update_biases, blog)
     if steps > 1:
-        _train(p, t, ex, steps, lr, update_biases, progress)
-    p.line("")
-    p.line(t["check"])
+        _train(p, t, ex, steps, lr, update_biases, progress, blog)
+    p.closing(lang)
     return ex
 
 
 # ------------------------------------------------------------------------------------ parts
 def _setup(p: Printer, t: Mapping[str, str], ex: WorkedExample, lr: float) -> None:
     p.line(t["title"])
-    p.line("=" * _display_width(t["title"]))
+    p.line("=" * display_width(t["title"]))
     p.line(t["setup"])
     leaf = ex.leaves
 
@@ -212,15 +277,18 @@ def _w1(p: Printer, t: Mapping[str, str], ex: WorkedExample) -> None:
     p.line(f"    {t['engine']}: w1.grad = {p.num(ex.w1.grad)}")
     p.line("")
     p.line(f"  {t['paths']}")
-    for text in explain(ex.E_total, ex.w1).format(digits=p.digits, lang=p.lang).splitlines():
+    for text in explain(ex.E_total, ex.w1).format(digits=p.digits, lang=t["lang"]).splitlines():
         p.line("    " + text)
 
 
 def _update(
-    p: Printer, t: Mapping[str, str], ex: WorkedExample, lr: float, update_biases: bool
+    p: Printer, t: Mapping[str, str], ex: WorkedExample, lr: float, update_biases: bool, blog: bool
 ) -> None:
     p.heading(t["update"])
     p.line(f"  {t['rule']}: w = w - \u03b7 * dE_total/dw,  \u03b7 = {short(lr)}")
+    if blog:
+        p.line(f"  {t['blog_rule']}")
+        ex.blog_backward(lr)
     before = ex.E_total.data
     learned = set(ex.parameters(biases=update_biases))
     rows: list[tuple[str, ...]] = [
@@ -245,12 +313,19 @@ def _update(
     ex.update(lr, update_biases)
     after = ex.forward().data
     p.line(f"  {t['after']}: {p.num(after)}   ({t['before']}: {p.num(before)})")
+    if blog:
+        p.line(f"  ({t['blog_same'].format(blog=BLOG['E_after_1_step'])})")
+    elif lr == LEARNING_RATE and not update_biases:
+        for text in (
+            t["blog_note"].format(blog=BLOG["E_after_1_step"], ours=p.num(after)).split("\n")
+        ):
+            p.line(f"  {text.strip()}")
 
 
-def _train(p, t, ex, steps, lr, update_biases, progress) -> None:
+def _train(p, t, ex, steps, lr, update_biases, progress, blog) -> None:
     p.heading(t["train"].format(n=steps))
     p.line(f"  ({t['train_more'].format(n=steps - 1)})")
-    ex.train(steps - 1, lr, update_biases, progress=progress)
+    ex.train(steps - 1, lr, update_biases, progress=progress, blog=blog)
     p.line(f"  {t['final'].format(n=steps)}: {p.num(ex.E_total.data)}")
     p.line(f"  {t['outputs']}:")
     rows = [
@@ -263,3 +338,13 @@ def _train(p, t, ex, steps, lr, update_biases, progress) -> None:
         for k, tgt in (("o1", ex.leaves["target_o1"]), ("o2", ex.leaves["target_o2"]))
     ]
     p.rows(rows, indent="    ")
+    if blog and steps == 10000 and lr == LEARNING_RATE and not update_biases:
+        b = BLOG
+        p.line(
+            "  ("
+            + t["blog_final"].format(
+                o1=b["out_o1_after_10000_steps"],
+                o2=b["out_o2_after_10000_steps"],
+            )
+            + ")"
+        )

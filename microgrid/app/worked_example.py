@@ -44,6 +44,16 @@ BIASES = {"b1": 0.35, "b2": 0.60}
 TARGETS = {"target_o1": 0.01, "target_o2": 0.99}
 LEARNING_RATE = 0.5
 
+#: What the blog the seed cites (via its Chinese translation) reports, as printed there. Its
+#: figures after the first step come from hidden-layer gradients computed with the already
+#: updated w5..w8 (``WorkedExample.blog_backward``), not from the chain rule on the forward
+#: pass's weights: E_total after one step 0.291027924 (the chain rule gives 0.291027774).
+BLOG = {
+    "E_after_1_step": "0.291027924",
+    "out_o1_after_10000_steps": "0.015912196",
+    "out_o2_after_10000_steps": "0.984065734",
+}
+
 #: Names of the computed Values, in the order of the forward pass.
 COMPUTED = (
     "net_h1",
@@ -59,6 +69,7 @@ COMPUTED = (
     "E_total",
 )
 PARAMETERS = tuple(WEIGHTS) + tuple(BIASES)
+OUTPUT_WEIGHTS = ("w5", "w6", "w7", "w8")
 
 
 class WorkedExample:
@@ -158,6 +169,28 @@ class WorkedExample:
         self.zero_grad()
         backward(self.values["E_total"])
 
+    def blog_backward(self, lr: float = LEARNING_RATE) -> None:
+        """The gradients as the blog computes them: the output layer's as ``backward()`` gives,
+        the hidden layer's through w5..w8 *after* their update (w5 - lr * dE_total/dw5, ...).
+
+        dE_total/dout_h1 = delta_o1 * w5_new + delta_o2 * w7_new (delta = dE_total/dnet_o),
+        where the chain rule has the old w5, w7: the forward pass used those. The engine does
+        it by a second backward pass, into fresh hidden-layer gradients, from
+        delta_o1 * (w5_new out_h1 + w6_new out_h2) + delta_o2 * (w7_new out_h1 + w8_new out_h2)
+        (the deltas are plain numbers there).
+        """
+        self.backward()
+        leaf, v = self.leaves, self.values
+        new = {k: Value(leaf[k].data - lr * leaf[k].grad, label=k) for k in OUTPUT_WEIGHTS}
+        deltas = {k: v[f"net_{k}"].grad for k in ("o1", "o2")}
+        for name in ("w1", "w2", "w3", "w4", "b1"):
+            leaf[name].grad = 0.0
+        h1, h2 = v["out_h1"], v["out_h2"]
+        backward(
+            deltas["o1"] * (new["w5"] * h1 + new["w6"] * h2)
+            + deltas["o2"] * (new["w7"] * h1 + new["w8"] * h2)
+        )
+
     def gradients(self) -> dict[str, float]:
         """dE_total/d(parameter) for w1..w8, b1, b2 (call ``backward()`` first)."""
         return {name: self.leaves[name].grad for name in PARAMETERS}
@@ -167,18 +200,31 @@ class WorkedExample:
         for p in self.parameters(biases=update_biases):
             p.data -= lr * p.grad
 
-    def step(self, lr: float = LEARNING_RATE, update_biases: bool = False) -> float:
-        """One training step (backward, update, forward); returns E_total after the update."""
-        self.backward()
+    def step(
+        self, lr: float = LEARNING_RATE, update_biases: bool = False, blog: bool = False
+    ) -> float:
+        """One training step (backward, update, forward); returns E_total after the update.
+
+        ``blog=True`` takes the gradients as the blog does (``blog_backward``).
+        """
+        if blog:
+            self.blog_backward(lr)
+        else:
+            self.backward()
         self.update(lr, update_biases)
         return self.forward().data
 
     def train(
-        self, steps: int, lr: float = LEARNING_RATE, update_biases: bool = False, progress=None
+        self,
+        steps: int,
+        lr: float = LEARNING_RATE,
+        update_biases: bool = False,
+        progress=None,
+        blog: bool = False,
     ) -> float:
         """Run ``steps`` training steps; ``progress`` wraps the range (e.g. ``tqdm``)."""
         steps = whole_number("steps", steps)
         loop = range(steps) if progress is None else progress(range(steps))
         for _ in loop:
-            self.step(lr, update_biases)
+            self.step(lr, update_biases, blog)
         return self.values["E_total"].data

@@ -1,9 +1,11 @@
-"""``microgrid walkthrough``: the seed's worked example, backpropagated step by step, in text.
+"""``microgrid walkthrough [NAME]``: a derivation of the seeds, step by step, every number computed.
 
-Prints the forward pass, dE_total/dw5 and dE_total/dw1 by the chain rule, all ten gradients
-and one update (see ``microgrid.app.walkthrough``); ``--steps N`` trains on with a progress bar,
-``--lang zh`` speaks Chinese, and ``--out DIR`` also writes the graphs, the stepper frames and
-``stepper.html`` (drawing needs ``viz``, imported only then, so the text alone stays fast).
+``backprop`` (the default) is the seed's worked example (see ``microgrid.app.walkthrough``):
+the forward pass, dE_total/dw5 and dE_total/dw1 by the chain rule, all ten gradients and one
+update; ``--steps N`` trains on with a progress bar and ``--blog`` reproduces the blog's
+figures. ``--list`` names the other walkthroughs (``microgrid.app.walkthroughs``). Each takes
+``--lang zh`` and ``--out DIR`` (its graphs and a stepper page; drawing needs ``viz``,
+imported only then, so the text alone stays fast).
 """
 
 from __future__ import annotations
@@ -12,52 +14,78 @@ import argparse
 import sys
 from pathlib import Path
 
-from microgrid.app.walkthrough import walkthrough
-from microgrid.words import LANGUAGES
+from microgrid.app.walkthroughs import DEFAULT, WALKTHROUGHS, get
+from microgrid.app.walkthroughs.printing import LANGUAGES, display_width
 
 PROG = "microgrid walkthrough"
+
+#: Options only the worked example has, with their defaults there.
+BACKPROP_ONLY = {"steps": 1, "update_biases": False, "lr": 0.5, "blog": False}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "walkthrough",
-        help="backpropagation on the seed's worked example, every number from the engine",
+        help="the seeds' derivations step by step (default: backprop), every number computed",
         description=(
-            "Build the seed's 2-2-2 sigmoid network (i1, i2, w1..w8, b1, b2) with the autograd "
-            "engine and walk through it: the forward pass, dE_total/dw5 and dE_total/dw1 by the "
-            "chain rule, all ten gradients, and one gradient-descent step (learning rate 0.5)."
+            "Walk through one of the seeds' derivations with the autograd engine: symbols "
+            "first, then the numbers, each computed by the engine. The default, backprop, is "
+            "the seed's 2-2-2 sigmoid network (i1, i2, w1..w8, b1, b2): the forward pass, "
+            "dE_total/dw5 and dE_total/dw1 by the chain rule, all ten gradients, and one "
+            "gradient-descent step (learning rate 0.5). --list names the others."
         ),
         epilog="examples: microgrid walkthrough --steps 10000 | microgrid walkthrough --lang zh "
-        "| microgrid walkthrough --out walkthrough/",
+        "| microgrid walkthrough softmax-ce --out softmax/ | microgrid walkthrough --list",
     )
     parser.add_argument(
-        "--steps",
-        type=int,
-        default=1,
-        metavar="N",
-        help="gradient-descent steps in total (default 1: the step shown in part 4); "
-        "more trains on with a progress bar and reports the final error and outputs",
+        "name",
+        nargs="?",
+        default=DEFAULT,
+        choices=list(WALKTHROUGHS),
+        metavar="NAME",
+        help=f"which walkthrough (default {DEFAULT}): {', '.join(WALKTHROUGHS)}",
     )
     parser.add_argument(
-        "--update-biases",
-        action="store_true",
-        help="update b1 and b2 too (the seed updates the weights only)",
+        "--list", action="store_true", help="name every walkthrough and what it shows, then stop"
     )
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="en (default) or zh (中文)")
     parser.add_argument(
         "--digits",
         type=int,
-        default=9,
+        default=None,
         metavar="D",
-        help="decimals printed for every number (default 9, at most 17)",
-    )
-    parser.add_argument(
-        "--lr", type=float, default=0.5, metavar="ETA", help="learning rate (default 0.5)"
+        help="decimals printed for every number (default 9 for backprop, 6 for the others; "
+        "at most 17)",
     )
     parser.add_argument(
         "--out",
         metavar="DIR",
-        help="also write the graphs (SVG and PNG), one frame per step, and stepper.html here",
+        help="also write the graphs (SVG and PNG) and a stepper page (HTML) here",
+    )
+    backprop = parser.add_argument_group("backprop only")
+    backprop.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        metavar="N",
+        help="gradient-descent steps in total (default 1: the step shown in part 4); "
+        "more trains on with a progress bar and reports the final error and outputs",
+    )
+    backprop.add_argument(
+        "--update-biases",
+        action="store_true",
+        default=None,
+        help="update b1 and b2 too (the seed updates the weights only)",
+    )
+    backprop.add_argument(
+        "--lr", type=float, default=None, metavar="ETA", help="learning rate (default 0.5)"
+    )
+    backprop.add_argument(
+        "--blog",
+        action="store_true",
+        default=None,
+        help="the blog's variant: hidden-layer gradients computed with the already updated "
+        "w5..w8 (reproduces its 0.291027924 after one step)",
     )
     parser.set_defaults(func=run)
 
@@ -70,7 +98,16 @@ def _progress(iterable):
 
 
 def _check(args: argparse.Namespace) -> str | None:
-    """The problem with the arguments, or None."""
+    """The problem with the arguments, or None; fills in the backprop defaults."""
+    given = [f"--{k.replace('_', '-')}" for k in BACKPROP_ONLY if getattr(args, k) is not None]
+    if args.name != "backprop" and given:
+        verb = "applies" if len(given) == 1 else "apply"
+        return f"{' and '.join(given)} {verb} only to the backprop walkthrough, not {args.name!r}"
+    for key, default in BACKPROP_ONLY.items():
+        if getattr(args, key) is None:
+            setattr(args, key, default)
+    if args.digits is None:
+        args.digits = 9 if args.name == "backprop" else 6
     if args.steps < 1:
         return f"--steps must be 1 or more (the step shown in part 4 is step 1), got {args.steps}"
     if not 1 <= args.digits <= 17:
@@ -89,18 +126,68 @@ def _check(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _list(lang: str) -> None:
+    """Every walkthrough: its name, its seed, what it shows."""
+    width = max(len(name) for name in WALKTHROUGHS)
+    seed_width = max(display_width(e.seed) for e in WALKTHROUGHS.values())
+    for e in WALKTHROUGHS.values():
+        summary = e.summary_zh if lang == "zh" else e.summary
+        default = ("  (默认)" if lang == "zh" else "  (default)") if e.name == DEFAULT else ""
+        print(f"  {e.name:<{width}}  {e.seed:<{seed_width}}  {summary}{default}")
+
+
+def _pictures(args: argparse.Namespace) -> list[str]:
+    if args.name == "backprop":
+        # Drawn from a fresh network: the pictures show the seed's starting point.
+        from microgrid.app.pictures import write_walkthrough_pictures
+
+        return write_walkthrough_pictures(args.out, lang=args.lang)
+    return get(args.name).load().write_pictures(args.out, lang=args.lang)
+
+
+def _text(args: argparse.Namespace) -> None:
+    if args.name == "backprop":
+        from microgrid.app.walkthrough import walkthrough
+
+        walkthrough(
+            print,
+            lang=args.lang,
+            digits=args.digits,
+            steps=args.steps,
+            update_biases=args.update_biases,
+            lr=args.lr,
+            blog=args.blog,
+            progress=_progress,
+        )
+    else:
+        get(args.name).load().walkthrough(print, lang=args.lang, digits=args.digits)
+
+
+def _report(written: list[str], out: str) -> None:
+    print("")
+    print(f"wrote {len(written)} files to {out}:")
+    frames = [path for path in written if Path(path).parent.name == "frames"]
+    for path in written:
+        if path not in frames:
+            print(f"  {path}")
+    if frames:
+        print(f"  {frames[0]} ... {Path(frames[-1]).name} ({len(frames)} stepper frames)")
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.list:
+        _list(args.lang)
+        return 0
     problem = _check(args)
     if problem:
         print(f"{PROG}: error: {problem}", file=sys.stderr)
         return 2
+    written: list[str] = []
     if args.out is not None:
-        # Draw first, from a fresh network: the pictures show the seed's starting point.
-        from microgrid.app.pictures import write_walkthrough_pictures
         from viz.render import RenderError
 
         try:
-            written = write_walkthrough_pictures(args.out, lang=args.lang)
+            written = _pictures(args)
         except (OSError, RenderError) as exc:  # a full disk, a size limit, a folder not made
             if isinstance(exc, OSError) and exc.filename is not None:
                 reason = f"cannot write {exc.filename!r}: {exc.strerror}"
@@ -108,22 +195,7 @@ def run(args: argparse.Namespace) -> int:
                 reason = str(exc)
             print(f"{PROG}: error: {reason}", file=sys.stderr)
             return 1
-    walkthrough(
-        print,
-        lang=args.lang,
-        digits=args.digits,
-        steps=args.steps,
-        update_biases=args.update_biases,
-        lr=args.lr,
-        progress=_progress,
-    )
+    _text(args)
     if args.out is not None:
-        print("")
-        print(f"wrote {len(written)} files to {args.out}:")
-        frames = [path for path in written if Path(path).parent.name == "frames"]
-        for path in written:
-            if path not in frames:
-                print(f"  {path}")
-        if frames:
-            print(f"  {frames[0]} ... {Path(frames[-1]).name} ({len(frames)} stepper frames)")
+        _report(written, args.out)
     return 0
