@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> dict:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9)
     fig.suptitle("Zig-zag on long thin contours (raw) vs straight to the minimum (normalised)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
     save(fig, out / "normalization.png")
 
     return {"results": results, "problems": problems, "out": out}

@@ -360,7 +360,8 @@ class BatchNorm(_Norm):
     (m values per channel: the running variance is the *unbiased* estimate, while the
     normalization itself uses the biased one). Evaluation: normalize with the running
     statistics, so a sample's output no longer depends on its batch. The running statistics are
-    plain numbers, not parameters: ``state_dict`` does not hold them.
+    plain numbers, not parameters: the optimizer never sees them, but ``state_dict``, ``save``
+    and ``load`` keep them (``running_mean.0``, ``running_var.0``, ...), as PyTorch's buffers.
     """
 
     default_name = "batchnorm"
@@ -380,6 +381,9 @@ class BatchNorm(_Norm):
             raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
         self.running_mean = [0.0] * self.channels
         self.running_var = [1.0] * self.channels
+
+    def _own_buffers(self) -> tuple[str, ...]:
+        return ("running_mean", "running_var")
 
     def forward(self, x: Any) -> Grid:
         batch, batched, dims = self._as_batch(x)

@@ -181,6 +181,11 @@ class Module:
     def _own_parameters(self) -> list[tuple[str, Value]]:
         return []
 
+    def _own_buffers(self) -> tuple[str, ...]:
+        """Names of attributes that hold lists of floats kept with the parameters but not
+        trained (BatchNorm's running statistics): saved and loaded, never given to an optimizer."""
+        return ()
+
     def _made_here(self) -> set[int]:
         """ids of the parameters this module created (and so may label and scope)."""
         return set()
@@ -243,6 +248,24 @@ class Module:
         for name, child in self._children():
             yield from child._walk(f"{prefix}{name}.")
 
+    def named_buffers(self) -> list[tuple[str, float]]:
+        """``(name, float)`` for every buffer entry (``bn.running_mean.0``), after parameters."""
+        return list(self._walk_buffers(""))
+
+    def _walk_buffers(self, prefix: str) -> Iterator[tuple[str, float]]:
+        for attr in self._own_buffers():
+            for i, v in enumerate(getattr(self, attr)):
+                yield f"{prefix}{attr}.{i}", v
+        for name, child in self._children():
+            yield from child._walk_buffers(f"{prefix}{name}.")
+
+    def _set_buffers(self, prefix: str, values: Mapping[str, float]) -> None:
+        for attr in self._own_buffers():
+            n = len(getattr(self, attr))
+            setattr(self, attr, [values[f"{prefix}{attr}.{i}"] for i in range(n)])
+        for name, child in self._children():
+            child._set_buffers(f"{prefix}{name}.", values)
+
     def parameters(self) -> list[Value]:
         """The trainable Values: layer by layer, neuron by neuron, weights in input order, bias."""
         return [p for _, p in self.named_parameters()]
@@ -283,8 +306,11 @@ class Module:
 
     # -- state
     def state_dict(self) -> dict[str, float]:
-        """``{name: float}`` for every parameter, in order: plain data, ready for ``json.dump``."""
-        return {name: p.data for name, p in self.named_parameters()}
+        """``{name: float}`` for every parameter, in order, then every buffer (running statistics):
+        plain data, ready for ``json.dump``."""
+        state = {name: p.data for name, p in self.named_parameters()}
+        state.update(self.named_buffers())
+        return state
 
     def load_state_dict(self, state: Mapping[str, object]) -> None:
         """Set every parameter from ``state``; refuse (changing nothing) unless it fits exactly.
@@ -295,11 +321,12 @@ class Module:
         if not isinstance(state, Mapping):
             raise TypeError(f"a state dict must be a mapping name -> number, got {type(state)}")
         params = dict(self.named_parameters())
-        missing = [n for n in params if n not in state]
-        extra = [str(n) for n in state if n not in params]
+        expected = [*params, *(name for name, _ in self.named_buffers())]
+        missing = [n for n in expected if n not in state]
+        extra = [str(n) for n in state if n not in params and n not in expected]
         bad = []
         values: dict[str, float] = {}
-        for name in params:
+        for name in expected:
             if name not in state:
                 continue
             v = state[name]
@@ -321,6 +348,7 @@ class Module:
             )
         for name, p in params.items():
             p.data = values[name]
+        self._set_buffers("", values)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters to ``path`` as JSON (format ``microgrid.state_dict``).

@@ -166,3 +166,33 @@ def test_sequential_hands_a_batch_of_images_to_its_first_grid_layer():
     maps = np_conv(x, grid.data(conv.weight), grid.data(conv.bias), 1, 0)
     np.testing.assert_allclose(grid.data(out), maps.mean(axis=(2, 3)), atol=1e-12)
     assert grid.flat(out)[0].scope == "sequential.layer1"
+
+
+def test_batchnorm_running_statistics_are_saved_and_loaded(tmp_path):
+    """Running statistics are buffers: in state_dict and the saved file, never in parameters()."""
+    rng = np.random.default_rng(3)
+    bn = nn.BatchNorm(2)
+    for _ in range(3):
+        bn(grid.from_numpy(rng.normal(2.0, 3.0, size=(4, 2))))
+    assert bn.running_mean != [0.0, 0.0]
+    state = bn.state_dict()
+    assert state["running_mean.1"] == bn.running_mean[1]
+    assert state["running_var.0"] == bn.running_var[0]
+    assert len(bn.parameters()) == 4  # gamma and beta only
+    path = tmp_path / "bn.json"
+    bn.save(path)
+    fresh = nn.BatchNorm(2)
+    fresh.load(path)
+    assert fresh.running_mean == bn.running_mean
+    assert fresh.running_var == bn.running_var
+    x = grid.from_numpy(rng.normal(size=(3, 2)))
+    bn.eval(), fresh.eval()
+    assert grid.data(fresh(x)).tolist() == grid.data(bn(x)).tolist()
+
+
+def test_batchnorm_state_without_running_statistics_is_refused():
+    bn = nn.BatchNorm(2)
+    state = {k: v for k, v in bn.state_dict().items() if not k.startswith("running_var")}
+    with pytest.raises(ValueError, match="missing: running_var.0"):
+        bn.load_state_dict(state)
+    assert bn.running_var == [1.0, 1.0]
