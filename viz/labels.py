@@ -34,6 +34,12 @@ _ENTITIES = {
 }
 
 
+def fmt_number(x: float) -> str:
+    """A drawn number: ``microgrid.formatting.padded`` at the drawing's ``NUMBER_WIDTH``
+    (``0.5 -> '   0.5000'``, ``-1234567.0 -> '-1.23e+06'``), so every number takes the same room."""
+    return padded(x, NUMBER_WIDTH)
+
+
 def _visible_char(ch: str) -> str:
     """Map one character to what the picture shows: control characters as visible symbols."""
     code = ord(ch)
@@ -92,7 +98,7 @@ def _font(text: str, *, color: str | None = None, size: float | None = None, fac
 
 def number_cell(x: float | None, *, color: str, known: bool = True) -> str:
     """A fixed-width number in the monospace face; ``?`` (same width) when not known yet."""
-    text = padded(x, NUMBER_WIDTH) if known and x is not None else "?".rjust(NUMBER_WIDTH, _NBSP)
+    text = fmt_number(x) if known and x is not None else "?".rjust(NUMBER_WIDTH, _NBSP)
     colour = color if known else style.UNKNOWN_TEXT
     return _font(escape_line(text), color=colour, face=style.MONO_FONT)
 
@@ -149,7 +155,7 @@ def edge_label(local_grad: float, *, color: str) -> str:
     """The local derivative d(parent)/d(child) written on an edge, fixed width."""
     return html(
         _font(
-            escape_line(padded(local_grad, NUMBER_WIDTH).strip(_NBSP)),
+            escape_line(fmt_number(local_grad).strip(_NBSP)),
             color=color,
             face=style.MONO_FONT,
         )
