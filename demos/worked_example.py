@@ -45,9 +45,9 @@ def forward() -> dict[str, Value]:
     out_o1 = named(net_o1.sigmoid(), "out_o1")
     net_o2 = named(w7 * out_h1 + w8 * out_h2 + b2, "net_o2")
     out_o2 = named(net_o2.sigmoid(), "out_o2")
-    E_o1 = named(0.5 * (target_o1 - out_o1) ** 2, "E_o1")  # noqa: N806 - the seed's names
-    E_o2 = named(0.5 * (target_o2 - out_o2) ** 2, "E_o2")  # noqa: N806
-    E_total = named(E_o1 + E_o2, "E_total")  # noqa: N806
+    E_o1 = named(0.5 * (target_o1 - out_o1) ** 2, "E_o1")  # capitals: the seed's names
+    E_o2 = named(0.5 * (target_o2 - out_o2) ** 2, "E_o2")
+    E_total = named(E_o1 + E_o2, "E_total")
     return {v.label: v for v in (out_h1, out_h2, out_o1, out_o2, E_o1, E_o2, E_total)}
 
 
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     # 2. Forward pass: every Value remembers its operands and the local derivative to each.
     # ----------------------------------------------------------------------------------------
     v = forward()
-    E_total = v["E_total"]  # noqa: N806
+    E_total = v["E_total"]
     print("forward pass (正向传播)")
     for name in ("out_h1", "out_h2", "out_o1", "out_o2", "E_o1", "E_o2", "E_total"):
         print(f"  {name:8} = {v[name].data:.9f}")  # the blog: out_o1 = 0.75136507, E = 0.298371109

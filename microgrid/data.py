@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from microgrid._checks import finite_real, finite_table
+from microgrid._checks import finite_real, finite_table, positive_int, whole_number
 
 __all__ = [
     "DecimalScaler",
@@ -39,12 +39,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------- helpers
-
-
-def _count(name: str, value: object, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _per_class(n_samples: int, k: int) -> list[int]:
@@ -76,7 +70,7 @@ def make_moons(
     Class 0 is the upper half circle of radius 1 centred at (0, 0); class 1 the lower half circle
     centred at (1, 0.5). ``noise`` is the std of Gaussian noise added to every coordinate.
     """
-    n_samples = _count("n_samples", n_samples, 2)
+    n_samples = whole_number("n_samples", n_samples, minimum=2)
     noise = finite_real("noise", noise)
     rng = np.random.default_rng(seed)
     sizes = _per_class(n_samples, 2)
@@ -98,7 +92,7 @@ def make_circles(
 
     Not linearly separable in (x0, x1); separable with the added feature x0^2 + x1^2.
     """
-    n_samples = _count("n_samples", n_samples, 2)
+    n_samples = whole_number("n_samples", n_samples, minimum=2)
     noise = finite_real("noise", noise)
     if not isinstance(factor, numbers.Real) or not 0 < factor < 1:
         raise ValueError(f"factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
@@ -124,7 +118,7 @@ def make_xor(
     at least ``margin`` from both axes before noise: quadrants (+,+) and (-,-) are class 0,
     (+,-) and (-,+) class 1. No single line separates them; the feature x0 * x1 does.
     """
-    n_samples = _count("n_samples", n_samples, 4)
+    n_samples = whole_number("n_samples", n_samples, minimum=4)
     noise = finite_real("noise", noise)
     if not isinstance(margin, numbers.Real) or not 0 <= margin < 1:
         raise ValueError(f"margin must be in [0, 1), got {margin!r}")
@@ -149,8 +143,8 @@ def make_spirals(
     Arm c has radius r growing from 0 to 1 while its angle turns ``turns`` full circles,
     starting at 2 pi c / k; ``noise`` is added to the points (std, in the units of X).
     """
-    n_samples = _count("n_samples", n_samples, 2)
-    n_classes = _count("n_classes", n_classes, 2)
+    n_samples = whole_number("n_samples", n_samples, minimum=2)
+    n_classes = whole_number("n_classes", n_classes, minimum=2)
     if n_samples < n_classes:
         raise ValueError(f"n_samples ({n_samples}) must be at least n_classes ({n_classes})")
     noise = finite_real("noise", noise)
@@ -179,12 +173,12 @@ def make_blobs(
     ``centers`` is a count (centres drawn uniformly in ``center_box``) or an array of shape
     (k, n_features) of given centres. ``cluster_std`` is each cluster's standard deviation.
     """
-    n_samples = _count("n_samples", n_samples, 1)
+    n_samples = positive_int("n_samples", n_samples)
     cluster_std = finite_real("cluster_std", cluster_std)
     rng = np.random.default_rng(seed)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
-        k = _count("centers", centers, 1)
-        n_features = _count("n_features", n_features, 1)
+        k = positive_int("centers", centers)
+        n_features = positive_int("n_features", n_features)
         low, high = center_box
         if not low < high:
             raise ValueError(f"center_box must be (low, high) with low < high, got {center_box!r}")
@@ -422,8 +416,9 @@ class LogTransform(_Scaler):
             raise ValueError(f"base must be > 0 and not 1, got {base!r}")
         if not isinstance(shift, numbers.Real) or not math.isfinite(shift):
             raise ValueError(f"shift must be a finite number, got {shift!r}")
-        self.base, self.shift = float(base), float(shift)
-        self.divide_by_max = bool(divide_by_max)
+        self.base: float = float(base)
+        self.shift: float = float(shift)
+        self.divide_by_max: bool = bool(divide_by_max)
 
     def _log(self, X: np.ndarray, action: str) -> np.ndarray:
         shifted = X + self.shift

@@ -41,6 +41,7 @@ from typing import Any, TypeAlias
 
 from microgrid import _grad_mode as _mode
 from microgrid import ops
+from microgrid.formatting import fixed
 from microgrid.ops import Op
 
 Number: TypeAlias = int | float
@@ -79,13 +80,6 @@ def as_float(data: object, what: str = "Value data") -> float:
             f"got {type(data).__name__}: {data!r}"
         )
     return float(data)
-
-
-def _fmt(x: float) -> str:
-    """Short, fixed-precision number for repr and messages."""
-    if x == 0 or 1e-3 <= abs(x) < 1e6:
-        return f"{x:.4f}"
-    return f"{x:.4e}"
 
 
 class Value:
@@ -140,7 +134,7 @@ class Value:
     # ----------------------------------------------------------------- display and conversion
     def __repr__(self) -> str:
         name = f"label={self.label!r}, " if self.label else ""
-        return f"Value({name}data={_fmt(self.data)}, grad={_fmt(self.grad)})"
+        return f"Value({name}data={fixed(self.data)}, grad={fixed(self.grad)})"
 
     def __float__(self) -> float:
         return self.data
@@ -163,14 +157,14 @@ class Value:
         if b is None:
             return (a,)
         if b is _MANY:
-            return a  # type: ignore[return-value]
+            return a
         return (a, b)
 
     @children.setter
     def children(self, children: tuple[Value, ...]) -> None:
         kids = tuple(children)
         if len(kids) > 2:
-            self._a, self._b = kids, _MANY  # type: ignore[assignment]
+            self._a, self._b = kids, _MANY
         else:
             self._a, self._b = (*kids, None, None)[:2]
 
@@ -183,14 +177,14 @@ class Value:
         if b is None:
             return (self._da,)
         if b is _MANY:
-            return self._da  # type: ignore[return-value]
+            return self._da
         return (self._da, self._db)
 
     @local_grads.setter
     def local_grads(self, local_grads: tuple[float, ...]) -> None:
         grads = tuple(local_grads)
         if len(grads) > 2 or self._b is _MANY:
-            self._da, self._db = grads, 0.0  # type: ignore[assignment]
+            self._da, self._db = grads, 0.0
         else:
             self._da, self._db = (*grads, 0.0, 0.0)[:2]
 
@@ -239,7 +233,7 @@ class Value:
             other = constant(other, ops.DIV)
         b = other.data
         if b == 0.0:
-            raise ZeroDivisionError(f"division by zero: {_fmt(self.data)} / {_fmt(b)}")
+            raise ZeroDivisionError(f"division by zero: {fixed(self.data)} / {fixed(b)}")
         out = self.data / b  # not a * (1/b): that can differ from a / b in the last digit
         return _binary(out, self, other, 1.0 / b, -out / b, ops.DIV)
 
@@ -278,7 +272,7 @@ class Value:
         x = self.data
         if x > _EXP_LIMIT:
             raise OverflowError(
-                f"exp({_fmt(x)}) overflows a float (exp needs x <= {_EXP_LIMIT:.2f})"
+                f"exp({fixed(x)}) overflows a float (exp needs x <= {_EXP_LIMIT:.2f})"
             )
         out = math.exp(x)
         return _unary(out, self, out, ops.EXP)
@@ -287,14 +281,14 @@ class Value:
         """Natural log; d/dx = 1/x. Raises ValueError for x <= 0."""
         x = self.data
         if x <= 0.0:
-            raise ValueError(f"log({_fmt(x)}) is undefined: log needs x > 0")
+            raise ValueError(f"log({fixed(x)}) is undefined: log needs x > 0")
         return _unary(math.log(x), self, 1.0 / x, ops.LOG)
 
     def sqrt(self) -> Value:
         """Square root; d/dx = 1/(2 sqrt x), +inf at 0. Raises ValueError for x < 0."""
         x = self.data
         if x < 0.0:
-            raise ValueError(f"sqrt({_fmt(x)}) is undefined: sqrt needs x >= 0")
+            raise ValueError(f"sqrt({fixed(x)}) is undefined: sqrt needs x >= 0")
         out = math.sqrt(x)
         return _unary(out, self, 0.5 / out if out else math.inf, ops.SQRT)
 
@@ -529,14 +523,14 @@ def _checked_pow(a: float, p: float) -> float:
     """a ** p as a real float, with errors that name pow and its operands."""
     if a < 0.0 and not p.is_integer():
         raise ValueError(
-            f"pow: {_fmt(a)} ** {p!r} is complex (a negative base needs an integer exponent)"
+            f"pow: {fixed(a)} ** {p!r} is complex (a negative base needs an integer exponent)"
         )
     if a == 0.0 and p < 0.0:
         raise ZeroDivisionError(f"pow: 0 ** {p!r} divides by zero")
     try:
         return a**p
     except OverflowError:
-        raise OverflowError(f"pow: {_fmt(a)} ** {p!r} overflows a float") from None
+        raise OverflowError(f"pow: {fixed(a)} ** {p!r} overflows a float") from None
 
 
 def _pow_slope(a: float, p: float) -> float:
@@ -557,7 +551,7 @@ def _pow_value(base: Value, exponent: Value) -> Value:
     a, p = base.data, exponent.data
     if a < 0.0:
         raise ValueError(
-            f"pow: {_fmt(a)} ** Value({_fmt(p)}) needs a base > 0: "
+            f"pow: {fixed(a)} ** Value({fixed(p)}) needs a base > 0: "
             "its derivative with respect to the exponent is a^p ln a"
         )
     out = _checked_pow(a, p)

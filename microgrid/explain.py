@@ -20,8 +20,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from microgrid._checks import positive_int
 from microgrid.engine import Value, topological_order
+from microgrid.formatting import fixed, short, signed_sum
 from microgrid.naming import definition, derivative_name, node_names
+from microgrid.words import words
 
 #: explain() refuses to list more paths than this unless told otherwise.
 DEFAULT_LIMIT = 1000
@@ -105,66 +108,42 @@ class Explanation:
 
         ``lang="zh"`` writes the words in Chinese (路径, 链式法则); the maths stays the same.
         """
-        if lang not in _WORDS:
-            raise ValueError(f"lang must be one of {', '.join(_WORDS)}, got {lang!r}")
-        words = _WORDS[lang]
+        said = words(lang, "explain")
         top, bottom = self.name(self.root), self.name(self.leaf)
         grad = f"d{top}/d{bottom}"
         n = len(self.paths)
-        plural = "s" if n != 1 and lang == "en" else ""
-        lines = [f"{grad}: " + words["head"].format(n=n, s=plural, top=top, bottom=bottom)]
+        head = said["head_one"] if n == 1 else said["head"]
+        lines = [f"{grad}: " + head.format(n=n, top=top, bottom=bottom)]
         if n == 0:
-            lines.append("  " + words["none"].format(top=top, bottom=bottom) + f": {grad} = 0")
+            lines.append("  " + said["none"].format(top=top, bottom=bottom) + f": {grad} = 0")
             return "\n".join(lines)
-        lines.append("  " + words["rule"])
+        lines.append("  " + said["rule"])
         for k, path in enumerate(self.paths, 1):
             factors = path.factors()
             route = " -> ".join(_elide([self.name(v) for v in _named(path)], "..."))
-            lines.append(f"  {words['path']} {k}: {route}")
+            lines.append(f"  {said['path']} {k}: {route}")
             unnamed = [v for v in _named(path) if v.children and not v.label]
             if unnamed:  # t7 and L mean nothing until said what they are
-                said = "; ".join(
-                    _elide(
-                        [f"{self.name(v)} = {definition(v, self.names)}" for v in unnamed], "..."
-                    )
-                )
-                lines.append(f"    {words['where']} {said}")
+                defined = [f"{self.name(v)} = {definition(v, self.names)}" for v in unnamed]
+                lines.append(f"    {said['where']} {'; '.join(_elide(defined, '...'))}")
             symbols = _elide(
                 [f"d{self.name(f.upper)}/d{self.name(f.lower)}" for f in factors], "..."
             )
-            numbers = _elide([number(f.value, digits) for f in factors], "...")
+            numbers = _elide([fixed(f.value, digits) for f in factors], "...")
             widths = [max(len(s), len(t)) for s, t in zip(symbols, numbers)]
             lines.append("    " + " * ".join(s.rjust(w) for s, w in zip(symbols, widths)))
             lines.append("  = " + " * ".join(t.rjust(w) for t, w in zip(numbers, widths)))
-            lines.append(f"  = {number(path.product, digits)}")
+            lines.append(f"  = {fixed(path.product, digits)}")
             if edges:
                 for e in path.edges:
                     lines.append(
                         f"      edge d{self.name(e.parent)}/d{self.name(e.child)}"
-                        f" = {number(e.local_grad, digits)}"
+                        f" = {fixed(e.local_grad, digits)}"
                     )
         if n > 1:
             lines.append(f"{grad} = {signed_sum([p.product for p in self.paths], digits)}")
-        lines.append(f"{grad} = {number(self.total, digits)}")
+        lines.append(f"{grad} = {fixed(self.total, digits)}")
         return "\n".join(lines)
-
-
-_WORDS = {
-    "en": {
-        "head": "{n} path{s} from {top} to {bottom}",
-        "none": "{bottom} does not affect {top}",
-        "rule": "(chain rule: multiply the local derivatives along a path, add the paths)",
-        "path": "path",
-        "where": "where",
-    },
-    "zh": {
-        "head": "从 {top} 到 {bottom} 共 {n} 条路径",
-        "none": "{bottom} 不影响 {top}",
-        "rule": "(链式法则: 沿每条路径把局部导数相乘, 再把各路径相加)",
-        "path": "路径",
-        "where": "其中",
-    },
-}
 
 
 #: A path with more factors than this is printed with its middle elided (the numbers stay exact).
@@ -178,27 +157,11 @@ def _elide(items: list[str], gap: str) -> list[str]:
     return [*items[:5], f"{gap}({len(items) - 10} more){gap}", *items[-5:]]
 
 
-def number(x: float, digits: int = 6) -> str:
-    """A number with ``digits`` decimals; scientific when fixed point would keep fewer than three
-    significant digits (and always below 1e-4), so small numbers never print as 0.000."""
-    if x != 0 and abs(x) < max(1e-4, 10.0 ** (2 - digits)):
-        return f"{x:.{max(digits - 1, 1)}e}"
-    return f"{x:.{digits}f}"
-
-
-def signed_sum(terms: list[float], digits: int = 6) -> str:
-    """``a + b - c`` with each term's sign written once (never ``+ -0.2``)."""
-    text = number(terms[0], digits)
-    for t in terms[1:]:
-        text += f" {'-' if t < 0 else '+'} {number(abs(t), digits)}"
-    return text
-
-
 def name_of(value: Value) -> str:
     """How a node is written: its label, a constant's value, else its expression in brackets
     (``(x·w + b)``), the same names the stepper's captions use."""
     if value.op == "const" and not value.label:
-        return f"{value.data:g}"
+        return short(value.data)
     return derivative_name(value)
 
 
@@ -245,8 +208,7 @@ def explain(root: Value, leaf: Value, limit: int = DEFAULT_LIMIT) -> Explanation
     for what, v in (("root", root), ("leaf", leaf)):
         if not isinstance(v, Value):
             raise TypeError(f"explain needs a Value as {what}, got {type(v).__name__}: {v!r}")
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"limit must be a positive int, got {limit!r}")
+    limit = positive_int("limit", limit)
     n = count_paths(root, leaf)
     if n > limit:
         raise_limit = f", or pass limit={n}" if n <= 100_000 else ""

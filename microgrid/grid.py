@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from microgrid._checks import whole_number
 from microgrid.engine import Value, as_float, constant
 
 __all__ = [
@@ -140,7 +141,7 @@ def as_images(x: Any, what: str = "input") -> tuple[Grid, tuple[int, int, int, i
     """
     g, dims = as_grid(x, (3, 4), what)
     if len(dims) == 3:
-        return [g], (1, *dims), False  # type: ignore[return-value]
+        return [g], (1, *dims), False
     return g, dims, True  # type: ignore[return-value]
 
 
@@ -152,13 +153,9 @@ def unbatch(out: Grid, batched: bool) -> Grid:
 def pair(name: str, value: object, minimum: int = 1) -> tuple[int, int]:
     """A window size, stride or padding: an int, or a pair (height, width), each >= minimum."""
     items = value if isinstance(value, list | tuple) else (value, value)
-    if len(items) != 2 or any(
-        isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in items
-    ):
-        raise TypeError(f"{name} must be an int or a pair of ints (height, width), got {value!r}")
-    h, w = int(items[0]), int(items[1])
-    if h < minimum or w < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    if len(items) != 2:
+        raise TypeError(f"{name} must be a whole number or a pair (height, width), got {value!r}")
+    h, w = (whole_number(name, v, minimum=minimum) for v in items)
     return h, w
 
 

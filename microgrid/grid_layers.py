@@ -29,13 +29,13 @@ from typing import Any
 import numpy as np
 
 from microgrid import grid
-from microgrid._checks import finite_real
+from microgrid._checks import finite_real, positive_int
 from microgrid.convolution import conv2d
 from microgrid.engine import Value, as_float
 from microgrid.grid import Grid, pair, unbatch
 from microgrid.init import Rng, Scheme, draw, get_scheme, make_rng
 from microgrid.maxout import maxout
-from microgrid.nn import Activation, Layer, Module, _activation_name, _check_width, get_activation
+from microgrid.nn import Activation, Layer, Module, _activation_name, get_activation
 from microgrid.normalization import EPS, batch_norm, group_norm, instance_norm, layer_norm
 from microgrid.pooling import avg_pool2d, global_avg_pool2d, max_pool2d, stochastic_pool2d
 
@@ -95,8 +95,8 @@ class Conv2d(_GridModule):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        self.c_in = _check_width("c_in", c_in)
-        self.c_out = _check_width("c_out", c_out)
+        self.c_in = positive_int("c_in", c_in)
+        self.c_out = positive_int("c_out", c_out)
         self.kernel_size = pair("kernel_size", kernel_size)
         self.stride = pair("stride", stride)
         self.padding = pair("padding", padding, minimum=0)
@@ -265,7 +265,7 @@ class Unflatten(_GridModule):
         super().__init__(name)
         if isinstance(shape, str | bytes) or not hasattr(shape, "__len__") or len(shape) != 3:
             raise ValueError(f"Unflatten needs a shape (C, H, W), got {shape!r}")
-        self.shape = tuple(_check_width(f"shape[{i}]", s) for i, s in enumerate(shape))
+        self.shape = tuple(positive_int(f"shape[{i}]", s) for i, s in enumerate(shape))
         self.nin = math.prod(self.shape)
 
     def forward(self, x: Any) -> Grid:
@@ -303,7 +303,7 @@ class _Norm(_GridModule):
         self, channels: int, eps: float, affine: bool, name: str | None, what: str
     ) -> None:
         super().__init__(name)
-        self.channels = _check_width(what, channels)
+        self.channels = positive_int(what, channels)
         self.eps = finite_real("eps", eps)
         if not isinstance(affine, bool):
             raise TypeError(f"affine must be True or False, got {affine!r}")
@@ -454,8 +454,8 @@ class GroupNorm(_Norm):
         *,
         name: str | None = None,
     ) -> None:
-        groups = _check_width("num_groups", num_groups)
-        channels = _check_width("num_channels", num_channels)
+        groups = positive_int("num_groups", num_groups)
+        channels = positive_int("num_channels", num_channels)
         if channels % groups:
             raise ValueError(
                 f"GroupNorm: num_groups={groups} does not divide num_channels={channels}"
@@ -495,9 +495,9 @@ class Maxout(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        self.nin = _check_width("nin", nin)
-        self.nout = _check_width("nout", nout)
-        self.pieces = _check_width("pieces", pieces)
+        self.nin = positive_int("nin", nin)
+        self.nout = positive_int("nout", nout)
+        self.pieces = positive_int("pieces", pieces)
         self.linear = Layer(
             self.nin, self.nout * self.pieces, "linear", init=init, seed=seed, rng=rng
         )

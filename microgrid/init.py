@@ -34,6 +34,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from microgrid._checks import lookup, whole_number
+
 Rng = np.random.Generator | random.Random
 Scheme = str | Callable[[int, int, Rng], float]
 
@@ -51,8 +53,8 @@ def make_rng(seed: int | None = None, rng: Rng | None = None) -> Rng:
                 f"rng must be a numpy.random.Generator or a random.Random, got {type(rng).__name__}"
             )
         return rng
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}: {seed!r}")
+    if seed is not None:
+        seed = whole_number("seed", seed)
     return np.random.default_rng(seed)
 
 
@@ -113,11 +115,7 @@ SCHEMES: dict[str, Callable[[int, int, Rng], float]] = {
 
 def get_scheme(scheme: Scheme) -> Callable[[int, int, Rng], float]:
     """Look a scheme up by name (or pass a callable through); unknown names list the known ones."""
-    if callable(scheme):
-        return scheme
-    if isinstance(scheme, str) and scheme in SCHEMES:
-        return SCHEMES[scheme]
-    raise ValueError(f"unknown init scheme {scheme!r}; known: {', '.join(sorted(SCHEMES))}")
+    return lookup("init scheme", SCHEMES, scheme)
 
 
 def draw(scheme: Scheme, fan_in: int, fan_out: int, rng: Rng) -> float:

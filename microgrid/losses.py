@@ -29,6 +29,7 @@ import numbers
 from collections.abc import Callable
 from typing import Any
 
+from microgrid._checks import lookup
 from microgrid.engine import Value, as_float, constant, maximum, minimum
 from microgrid.functional import logsumexp, value_sum
 
@@ -387,8 +388,4 @@ LOSSES: dict[str, Callable[..., Value]] = {
 
 def get_loss(loss: str | Callable[..., Value]) -> Callable[..., Value]:
     """A loss function by name (or a callable passed through); unknown names list the known."""
-    if callable(loss):
-        return loss
-    if isinstance(loss, str) and loss.lower() in LOSSES:
-        return LOSSES[loss.lower()]
-    raise ValueError(f"unknown loss {loss!r}; known: {', '.join(sorted(LOSSES))}")
+    return lookup("loss", LOSSES, loss)

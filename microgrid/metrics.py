@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from microgrid._checks import lookup
 from microgrid.engine import Value
 from microgrid.losses import _is_seq, class_batch, pair_up
 
@@ -141,8 +142,4 @@ METRICS: dict[str, Callable[..., float]] = {
 
 def get_metric(metric: str | Callable[..., float]) -> Callable[..., float]:
     """A metric by name (or a callable passed through); unknown names list the known ones."""
-    if callable(metric):
-        return metric
-    if isinstance(metric, str) and metric.lower() in METRICS:
-        return METRICS[metric.lower()]
-    raise ValueError(f"unknown metric {metric!r}; known: {', '.join(sorted(METRICS))}")
+    return lookup("metric", METRICS, metric)

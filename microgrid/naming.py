@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from microgrid import ops
 from microgrid.engine import Value
+from microgrid.formatting import short
 
 
 def expression_name(v: Value, depth: int = 2) -> str:
@@ -17,7 +18,7 @@ def expression_name(v: Value, depth: int = 2) -> str:
     if v.label:
         return v.label
     if v.op == "const" or not v.children:
-        return f"{v.data:g}"
+        return short(v.data)
     if depth == 0:
         return "(\u2026)"
     parts = [expression_name(c, depth - 1) for c in v.children]

@@ -46,11 +46,13 @@ import gc
 import json
 import math
 import numbers
+import operator
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from microgrid import _grad_mode, ops
+from microgrid._checks import lookup, positive_int
 from microgrid.atomic import write_atomic
 from microgrid.engine import Value, as_float
 from microgrid.functional import log_softmax, softmax
@@ -91,20 +93,13 @@ def get_activation(activation: Activation) -> Callable[[Value], Value]:
     """
     if activation is None:
         return _linear
-    if callable(activation):
-        return activation
-    if isinstance(activation, str):
-        key = activation.lower()
-        if key in ACTIVATIONS:
-            return ACTIVATIONS[key]
-        if key in LAYER_ACTIVATIONS:
-            raise ValueError(
-                f"{activation!r} is an activation of a whole layer (it normalizes over the "
-                "layer's outputs): use Layer/Dense(..., activation="
-                f"{activation!r}), not a single Neuron"
-            )
-    known = ", ".join(list(ACTIVATIONS) + list(LAYER_ACTIVATIONS))
-    raise ValueError(f"unknown activation {activation!r}; known: {known} (or a callable)")
+    if isinstance(activation, str) and activation.lower() in LAYER_ACTIVATIONS:
+        raise ValueError(
+            f"{activation!r} is an activation of a whole layer (it normalizes over the "
+            "layer's outputs): use Layer/Dense(..., activation="
+            f"{activation!r}), not a single Neuron"
+        )
+    return lookup("activation", ACTIVATIONS, activation, more=LAYER_ACTIVATIONS)
 
 
 def _activation_name(activation: Activation) -> str:
@@ -132,24 +127,20 @@ def _as_inputs(x: Inputs, nin: int, kind: str) -> list[Value]:
             return x
     who = f"{kind} '{_grad_mode.current_scope()}'" if kind != "Dropout" else kind
     if isinstance(x, Value | numbers.Real) and not isinstance(x, bool):
-        x = [x]
+        items: Sequence[Value | float] = [x]
     elif isinstance(x, str | bytes | Mapping) or not hasattr(x, "__len__"):
         raise TypeError(f"{who} expects a list of {nin} numbers or Values, got {type(x).__name__}")
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} input(s), got {len(x)}")
+    else:
+        items = cast(Sequence[Value | float], x)
+    if len(items) != nin:
+        raise ValueError(f"{who} expects {nin} input(s), got {len(items)}")
     out = []
-    for i, xi in enumerate(x):
+    for i, xi in enumerate(items):
         if isinstance(xi, Value):
             out.append(xi)
         else:
             out.append(Value(as_float(xi, f"{who} input x{i}"), label=f"x{i}"))
     return out
-
-
-def _check_width(name: str, n: object, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {n!r}")
-    return int(n)
 
 
 def _as_parameter(x: Value | float, what: str) -> tuple[Value, bool]:
@@ -476,7 +467,7 @@ class Neuron(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        self.nin = _check_width("nin", nin)
+        self.nin = positive_int("nin", nin)
         self.activation_name = _activation_name(activation)
         self._act = get_activation(activation)
         made: set[int] = set()
@@ -568,14 +559,14 @@ class Layer(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        self.nin = _check_width("nin", nin)
-        self.nout = _check_width("nout", nout)
+        self.nin = positive_int("nin", nin)
+        self.nout = positive_int("nout", nout)
         key = activation.lower() if isinstance(activation, str) else None
+        self._layer_act: Callable[[list[Value]], list[Value]] | None = None
         if key in LAYER_ACTIVATIONS:
             self._layer_act = LAYER_ACTIVATIONS[key]
             neuron_act: Activation = "linear"
         else:
-            self._layer_act = None
             get_activation(activation)
             neuron_act = activation
         self.activation_name = _activation_name(activation)
@@ -791,12 +782,12 @@ class MLP(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        self.nin = _check_width("nin", nin)
+        self.nin = positive_int("nin", nin)
         if isinstance(nouts, numbers.Integral):
-            nouts = [nouts]
+            nouts = [operator.index(nouts)]
         if not nouts:
             raise ValueError("MLP needs at least one layer width in nouts")
-        self.nouts = [_check_width(f"nouts[{i}]", n) for i, n in enumerate(nouts)]
+        self.nouts = [positive_int(f"nouts[{i}]", n) for i, n in enumerate(nouts)]
         self.activation_name = _activation_name(activation)
         self.output_activation_name = _activation_name(output_activation)
         source = make_rng(seed, rng)

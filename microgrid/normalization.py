@@ -24,11 +24,10 @@ sigma: each x gets d/dx of its own x_hat and of the statistics it helped compute
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from microgrid._checks import finite_real
+from microgrid._checks import finite_real, positive_int
 from microgrid.engine import Value, as_float, constant
 from microgrid.functional import value_sum
 from microgrid.grid import Grid, as_grid
@@ -218,9 +217,8 @@ def group_norm(
     who = "group_norm"
     _, dims = as_grid(x, (2, 4), f"{who} input")
     channels = dims[1]
-    if isinstance(num_groups, bool) or not isinstance(num_groups, numbers.Integral):
-        raise TypeError(f"{who}: num_groups must be an int, got {num_groups!r}")
-    if num_groups < 1 or channels % num_groups:
+    num_groups = positive_int(f"{who}: num_groups", num_groups)
+    if channels % num_groups:
         raise ValueError(
             f"{who}: num_groups={num_groups} does not divide the {channels} channels of input "
             f"shape {dims}"

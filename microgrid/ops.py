@@ -23,6 +23,8 @@ from __future__ import annotations
 import numbers
 from typing import Literal
 
+from microgrid.formatting import exact
+
 Kind = Literal["leaf", "infix", "prefix", "function"]
 
 #: Interned ops (parametrised or custom) kept at most; beyond it an op is made per call.
@@ -82,7 +84,7 @@ class Op(str):
     @property
     def param_text(self) -> str:
         """The parameter as short text ("2" for the exponent of ``x ** 2``), "" without one."""
-        return "" if self.param is None else short(self.param)
+        return "" if self.param is None else exact(self.param)
 
     def with_param(self, value: float) -> Op:
         """This op with its parameter set (``POW.with_param(2.0)`` is ``"**2"``), interned."""
@@ -97,8 +99,8 @@ class Op(str):
         key = (self.name, value)
         op = _interned.get(key)
         if op is None:
-            text = f"**{short(value)}" if self.name == "pow" else str(self)
-            symbol = f"x^{short(value)}" if self.name == "pow" else self.symbol
+            text = f"**{exact(value)}" if self.name == "pow" else str(self)
+            symbol = f"x^{exact(value)}" if self.name == "pow" else self.symbol
             op = Op(
                 self.name,
                 self.arity,
@@ -117,11 +119,6 @@ class Op(str):
 
 
 _interned: dict[tuple[str, float | None], Op] = {}
-
-
-def short(p: float) -> str:
-    """A parameter as short text: 2.0 -> '2', 0.5 -> '0.5'."""
-    return str(int(p)) if p.is_integer() and abs(p) < 1e15 else repr(p)
 
 
 # --------------------------------------------------------------------------------- the table

@@ -12,18 +12,11 @@ micrograd's moons demo, ``learning_rate = 1.0 - 0.9*k/100``, is
 from __future__ import annotations
 
 import math
-import numbers
 
-from microgrid._checks import finite_real
+from microgrid._checks import finite_real, positive_int
 from microgrid.optim import Optimizer
 
 __all__ = ["CosineDecay", "ExponentialDecay", "LinearDecay", "Schedule", "StepDecay"]
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {value!r}")
-    return int(value)
 
 
 class Schedule:
@@ -72,7 +65,7 @@ class StepDecay(Schedule):
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _positive_int("step_size", step_size)
+        self.step_size = positive_int("step_size", step_size)
         self.gamma = finite_real("gamma", gamma, positive=True)
         super().__init__(optimizer)
 
@@ -95,7 +88,7 @@ class LinearDecay(Schedule):
         end_factor: float = 0.0,
         start_factor: float = 1.0,
     ) -> None:
-        self.total_steps = _positive_int("total_steps", total_steps)
+        self.total_steps = positive_int("total_steps", total_steps)
         self.start_factor = finite_real("start_factor", start_factor)
         self.end_factor = finite_real("end_factor", end_factor)
         super().__init__(optimizer)
@@ -123,7 +116,7 @@ class CosineDecay(Schedule):
     """
 
     def __init__(self, optimizer: Optimizer, total_steps: int, min_lr: float = 0.0) -> None:
-        self.total_steps = _positive_int("total_steps", total_steps)
+        self.total_steps = positive_int("total_steps", total_steps)
         self.min_lr = finite_real("min_lr", min_lr)
         super().__init__(optimizer)
 

@@ -28,9 +28,10 @@ from typing import Any, cast
 
 import numpy as np
 
-from microgrid._checks import finite_table
+from microgrid._checks import finite_table, positive_int
 from microgrid._grad_mode import no_grad
 from microgrid.engine import Value
+from microgrid.formatting import fixed
 from microgrid.losses import get_loss
 from microgrid.metrics import get_metric
 from microgrid.optim import SGD, Adagrad, Adam, Optimizer, RMSprop
@@ -220,10 +221,7 @@ def _make_optimizer(model: Any, optimizer: Any, lr: float | None) -> Optimizer:
 def _check_count(name: str, value: Any, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be a positive whole number{extra}, got {value!r}")
-    return int(value)
+    return positive_int(name, value)
 
 
 # --------------------------------------------------------------------------------- public API
@@ -510,9 +508,9 @@ def _end_of_epoch(plan: _Plan, history: History, bar: Any) -> float:
             history.val_metrics[name].append(scores[name])
         monitored = scores["loss"]
     if bar is not None:
-        shown = {"loss": f"{history.loss[-1]:.4g}"}
+        shown = {"loss": fixed(history.loss[-1], 4)}
         if plan.validation is not None:
-            shown["val_loss"] = f"{monitored:.4g}"
+            shown["val_loss"] = fixed(monitored, 4)
         bar.set_postfix(shown)
     if isinstance(plan.schedule, Schedule):
         plan.schedule.step()

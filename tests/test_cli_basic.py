@@ -53,11 +53,16 @@ def test_an_unknown_option_is_bad_usage() -> None:
     assert "unrecognized arguments: --no-such-option" in result.stderr
 
 
-def test_importing_the_engine_does_not_load_numpy_but_the_layers_are_one_attribute_away():
-    """nn/optim/data load on first use, so the engine and `microgrid --help` start fast."""
+def test_importing_the_engine_loads_neither_numpy_nor_viz_but_the_layers_are_one_step_away():
+    """nn/optim/data load on first use, so the engine and `microgrid --help` start fast; the
+    engine never imports the drawing package (viz -> microgrid, never back)."""
     code = (
-        "import sys, microgrid; assert 'numpy' not in sys.modules, 'numpy loaded'; "
-        "from microgrid import nn, fit; assert nn.MLP and fit; assert 'numpy' in sys.modules"
+        "import sys, microgrid; from microgrid import Value, explain, gradcheck; "
+        "y = (Value(2.0) * 3).tanh(); y.backward(); explain(y, y.children[0].children[0]); "
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'viz', "
+        "'graphviz', 'pygraphviz')); assert not loaded, loaded; "
+        "from microgrid import nn, fit; assert nn.MLP and fit; assert 'numpy' in sys.modules; "
+        "assert 'viz' not in sys.modules, 'viz loaded by nn/fit'"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -46,6 +46,7 @@ def assert_png(path: Path) -> None:
 # ------------------------------------------------------------------------------------ moons
 
 
+@pytest.mark.slow
 def test_moons_quick_learns_and_draws(tmp_path):
     result = load("moons").main(["--quick", "--out", str(tmp_path)])
     assert result["out"] == tmp_path

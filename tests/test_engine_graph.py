@@ -261,8 +261,8 @@ def test_repr_is_short_and_useful() -> None:
     w5.grad = 0.0822
     assert repr(w5) == "Value(label='w5', data=0.4000, grad=0.0822)"
     assert repr(Value(-2.5)) == "Value(data=-2.5000, grad=0.0000)"
-    assert repr(Value(1.5e-7)) == "Value(data=1.5000e-07, grad=0.0000)"
-    assert repr(Value(2e9, label="big")) == "Value(label='big', data=2.0000e+09, grad=0.0000)"
+    assert repr(Value(1.5e-7)) == "Value(data=1.500e-07, grad=0.0000)"  # microgrid.formatting
+    assert repr(Value(2e9, label="big")) == "Value(label='big', data=2.000e+09, grad=0.0000)"
 
 
 def test_edges_pair_each_child_with_its_local_derivative() -> None:

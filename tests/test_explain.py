@@ -112,7 +112,7 @@ def test_bad_arguments_are_named():
         explain(1.0, x)
     with pytest.raises(TypeError, match="as leaf"):
         explain(x, "x")
-    with pytest.raises(ValueError, match="limit must be a positive int"):
+    with pytest.raises(ValueError, match="limit must be a positive whole number"):
         explain(x, x, limit=0)
 
 
@@ -176,12 +176,12 @@ def test_a_long_path_is_printed_with_its_middle_elided():
 
 
 def test_small_numbers_keep_three_significant_digits_at_any_precision():
-    from microgrid.explain import number
+    from microgrid.formatting import fixed
 
-    assert number(0.000438568, 3) == "4.39e-04"
-    assert number(0.000438568, 9) == "0.000438568"
-    assert number(0.0554, 6) == "0.055400"
-    assert number(0.0, 3) == "0.000"
+    assert fixed(0.000438568, 3) == "4.39e-04"
+    assert fixed(0.000438568, 9) == "0.000438568"
+    assert fixed(0.0554, 6) == "0.055400"
+    assert fixed(0.0, 3) == "0.000"
 
 
 def test_mlp_nodes_are_named_by_scope_as_in_captions_and_drawings():

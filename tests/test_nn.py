@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,8 +15,6 @@ import microgrid
 from microgrid import Value, no_grad
 from microgrid.losses import categorical_cross_entropy, half_sum_squared_error
 from microgrid.nn import MLP, Dense, Dropout, Layer, Module, Neuron, Sequential, get_activation
-
-REFERENCE = Path(__file__).resolve().parent / "reference" / "worked_example.json"
 
 
 def weights_of(model: Module) -> list[float]:
@@ -71,7 +68,7 @@ def test_bias_false_and_weight_count_checks():
         Neuron(3, weights=[1.0, 2.0])
     with pytest.raises(ValueError, match="needs 2 rows of weights, got 1"):
         Layer(2, 2, weights=[[1.0, 2.0]])
-    with pytest.raises(ValueError, match="nin must be an int >= 1"):
+    with pytest.raises(ValueError, match="nin must be a positive whole number"):
         MLP(0, [2])
     with pytest.raises(ValueError, match="contradicts"):
         Neuron(2, bias=False, bias_value=1.0)
@@ -211,10 +208,9 @@ def test_mlp_gradients_match_finite_differences():
         assert p.grad == pytest.approx((up - down) / (2 * eps), rel=1e-6, abs=1e-9), name
 
 
-def test_worked_example_through_modules():
+def test_worked_example_through_modules(reference):
     """The seed's network: exact w1..w8, shared b1 / b2, sigmoid, E_total; numbers from the JSON."""
-    with open(REFERENCE, encoding="utf-8") as fh:
-        ref = json.load(fh)
+    ref = reference
     w = {f"w{i}": Value(v, label=f"w{i}") for i, v in enumerate([0.15, 0.2, 0.25, 0.3], 1)}
     w |= {f"w{i}": Value(v, label=f"w{i}") for i, v in enumerate([0.4, 0.45, 0.5, 0.55], 5)}
     b1, b2 = Value(0.35, label="b1"), Value(0.60, label="b2")

@@ -15,6 +15,8 @@ from microgrid.app.worked_example import WorkedExample
 from viz import labels
 from viz.stepper import Stepper
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # seconds per test: the slow tier
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -29,8 +31,6 @@ if not os.path.exists(CHROMIUM):
         f"headless browser test needs {CHROMIUM} (apt install chromium)", allow_module_level=True
     )
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # The active node's texts: their on-screen boxes, and the stage's box.
 MEASURE = """() => {

@@ -378,7 +378,7 @@ def test_bad_validation_data_names_validation():
     ("kwargs", "message"),
     [
         (dict(epochs=0), "epochs must be a positive whole number"),
-        (dict(batch_size=0), "batch_size must be a positive whole number or None"),
+        (dict(batch_size=0), "batch_size must be a positive whole number"),
         (dict(batch_size=2.5), "batch_size must be"),
         (dict(early_stopping=0), "patience"),
         (dict(loss="nope"), "unknown loss 'nope'"),
@@ -421,6 +421,7 @@ def test_predict_refuses_wrong_width_and_nan():
         predict(linear_model(), [[1.0, math.nan]])
 
 
+@pytest.mark.slow
 def test_micrograds_moons_recipe_end_to_end():
     # micrograd's demo at a small size: ReLU MLP, hinge loss + L2 1e-4 sum w^2, SGD with
     # lr = 1.0 - 0.9 k / 100, full batch for 100 epochs (the full 100-point, 2-16-16-1 version

@@ -11,6 +11,7 @@ import pytest
 import microgrid
 import viz
 from microgrid import Value
+from microgrid.formatting import padded
 from viz import labels
 
 
@@ -57,7 +58,7 @@ def test_labels_data_and_grads_are_in_the_value_nodes():
     g = agraph(viz.draw(y))
     label_x = g.get_node("v0").attr["label"]
     assert "<B>x</B>" in label_x
-    assert labels.fmt_number(0.5).replace("\u00a0", "") in label_x
+    assert padded(0.5, labels.NUMBER_WIDTH).replace("\u00a0", "") in label_x
     # independent: dy/dx = w (1 - tanh^2(x w + b))
     expected_grad = -1.2 * (1 - math.tanh(0.5 * -1.2 + 0.3) ** 2)
     assert f"{expected_grad:.4f}" in label_x
@@ -156,12 +157,14 @@ def test_unknown_numbers_keep_the_same_width():
     assert len(known) == len(unknown) == labels.NUMBER_WIDTH
 
 
-def test_fmt_number_is_fixed_width():
+def test_drawn_numbers_are_fixed_width():
     for x in [0.0, -0.0, 1.0, -1.0, 0.5, -1234.5678, 99999.0, 1e-9, -3.2e17, 1e300, 5e-324]:
-        assert len(labels.fmt_number(x)) == labels.NUMBER_WIDTH, x
-        assert float(labels.fmt_number(x).replace("\u00a0", "")) == pytest.approx(x, rel=1e-2)
+        assert len(padded(x, labels.NUMBER_WIDTH)) == labels.NUMBER_WIDTH, x
+        assert float(padded(x, labels.NUMBER_WIDTH).replace("\u00a0", "")) == pytest.approx(
+            x, rel=1e-2
+        )
     for x in [math.nan, math.inf, -math.inf]:
-        assert len(labels.fmt_number(x)) == labels.NUMBER_WIDTH
+        assert len(padded(x, labels.NUMBER_WIDTH)) == labels.NUMBER_WIDTH
 
 
 def scoped_mlp():

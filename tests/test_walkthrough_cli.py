@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from test_worked_example import REFERENCE_FILE, START, _train_by_hand, hand
+from worked_by_hand import START, hand, train_by_hand
 
 from microgrid.app.cli import main
 from microgrid.app.walkthrough import walkthrough
@@ -98,7 +98,7 @@ def test_ten_gradients_update_and_error_after(precise):
 def test_training_reports_error_and_outputs(capsys):
     status, out, err = run(capsys, "--steps", "50", "--digits", "15")
     assert status == 0
-    e, o1, o2 = _train_by_hand(50, biases=False)
+    e, o1, o2 = train_by_hand(50, biases=False)
     assert float(re.search(rf"E_total after 50 steps: {NUMBER}", out).group(1)) == pytest.approx(
         e, abs=TOL
     )
@@ -117,8 +117,8 @@ def test_update_biases_changes_the_biases(capsys):
 
 
 @pytest.mark.parametrize("flag,key", [((), "weights_only"), (("--update-biases",), "with_biases")])
-def test_ten_thousand_steps_match_the_reference_file(capsys, flag, key):
-    ref = json.loads(REFERENCE_FILE.read_text())
+def test_ten_thousand_steps_match_the_reference_file(capsys, flag, key, reference):
+    ref = reference
     status, out, _ = run(capsys, "--steps", "10000", "--digits", "17", *flag)
     assert status == 0
     error = float(re.search(rf"E_total after 10000 steps: {NUMBER}", out).group(1))

@@ -163,7 +163,7 @@ def test_bad_language_or_digits_get_a_clear_error(name):
     module = get(name).load()
     with pytest.raises(ValueError, match=r"lang must be one of en, zh, got 'fr'"):
         module.walkthrough(lambda line: None, lang="fr")
-    with pytest.raises(ValueError, match=r"digits must be an int from 1 to 17, got 0"):
+    with pytest.raises(ValueError, match=r"digits must be a whole number from 1 to 17, got 0"):
         module.walkthrough(lambda line: None, digits=0)
     with pytest.raises(KeyError, match="no walkthrough named 'dropout': choose one of backprop"):
         get("dropout")

@@ -26,11 +26,14 @@ Hooks for stepper frames (see ``viz.render`` for pinned layouts):
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
 import graphviz
 
+from microgrid._checks import positive_int
 from microgrid.engine import Value, topological_order
 from microgrid.naming import node_names
+from microgrid.users import users_of
 from viz import labels, style
 from viz.drawing import Drawing
 from viz.render import DEFAULT_BACKEND, Layout
@@ -85,19 +88,16 @@ def draw(
         raise TypeError(f"draw needs a Value to draw from, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    max_nodes = positive_int("max_nodes", max_nodes)
     order = topological_order(root)
-    index = {v: i for i, v in enumerate(order)}
     groups = _collapse_groups(order, _as_prefixes(collapse))
     n_drawn = sum(1 for v in order if v not in groups) + len(set(groups.values()))
     if n_drawn > max_nodes:
         raise GraphTooLargeError(_too_large_message(order, n_drawn, max_nodes))
     nodes, edges = _highlights(highlight)
-    builder = _Builder(
+    options = _Options(
         root=root,
         order=order,
-        index=index,
         groups=groups,
         grads=grads,
         local_grads=local_grads,
@@ -110,6 +110,7 @@ def draw(
         hl_edges=edges,
         layout=layout,
     )
+    builder = _Builder(options)
     graph = builder.build(rankdir, title)
     return Drawing(
         graph.source,
@@ -185,15 +186,13 @@ def _collapse_groups(order: list[Value], prefixes: list[str]) -> dict[Value, str
                 break
     # A leaf used only inside one collapsed scope (that neuron's own weights and bias, made
     # outside its forward pass) goes into the box too; shared inputs stay outside.
-    users: dict[Value, set[str | None]] = {}
-    for v in order:
-        for child in v.children:
-            users.setdefault(child, set()).add(groups.get(v))
+    users = users_of(order)
     for v in order:
         if not v.children and v not in groups and v is not order[-1]:
-            owners = users.get(v, set())
-            if len(owners) == 1 and None not in owners:
-                groups[v] = next(iter(owners))
+            owners = {groups.get(u) for u, _ in users.get(v, ())}
+            (owner,) = owners if len(owners) == 1 else (None,)
+            if owner is not None:
+                groups[v] = owner
     unused = [p for p in prefixes if p not in used and not any(_in_scope(p, u) for u in used)]
     if unused:
         scopes = sorted({v.scope for v in order if v.scope})
@@ -222,11 +221,32 @@ def _too_large_message(order: list[Value], n: int, max_nodes: int) -> str:
 
 
 # ------------------------------------------------------------------------------- DOT building
+@dataclass(frozen=True)
+class _Options:
+    """What ``draw`` was asked to show, checked: everything the builder reads besides its own
+    bookkeeping. Sets hold Values by identity (``Value`` hashes by ``id``)."""
+
+    root: Value
+    order: list[Value]  # topological order, root last
+    groups: dict[Value, str]  # Value -> the collapsed scope it is drawn inside
+    grads: bool
+    local_grads: bool
+    cluster: bool
+    params: set[Value] | None  # None: guess parameters from labels
+    grad_known: set[Value] | None  # None: every grad is shown
+    data_known: set[Value] | None  # None: every value is shown
+    dim: set[Value]
+    hl_nodes: dict[Value, str]  # highlighted nodes and edges, each with its colour
+    hl_edges: dict[tuple[Value, Value], str]
+    layout: Layout | None  # pinned positions, or None for a fresh layout
+
+
 class _Builder:
     """Builds the Digraph: nodes in per-scope clusters, then edges in topological order."""
 
-    def __init__(self, **options) -> None:
-        self.__dict__.update(options)
+    def __init__(self, options: _Options) -> None:
+        self.o = options
+        self.users: dict[Value, list[tuple[Value, int]]] = {}
         self.node_ids: dict[Value, str] = {}
         self.cluster_names: dict[tuple, str] = {(): ""}
         self.members: dict[tuple, list] = {}  # scope parts -> list of (name, attrs)
@@ -237,8 +257,8 @@ class _Builder:
 
     # ids -------------------------------------------------------------------------------
     def _assign_ids(self) -> None:
-        for i, v in enumerate(self.order):
-            group = self.groups.get(v)
+        for i, v in enumerate(self.o.order):
+            group = self.o.groups.get(v)
             if group is None:
                 self.node_ids[v] = f"v{i}"
             else:
@@ -251,7 +271,7 @@ class _Builder:
 
         Scope paths are handled as tuples of parts, so odd names ("", "a..b") still nest.
         """
-        key = tuple(scope.split(".")) if scope and self.cluster else ()
+        key = tuple(scope.split(".")) if scope and self.o.cluster else ()
         if key not in self.cluster_names:
             for depth in range(1, len(key) + 1):
                 path = key[:depth]
@@ -262,8 +282,8 @@ class _Builder:
 
     # nodes -----------------------------------------------------------------------------
     def _value_node(self, i: int, v: Value) -> None:
-        role = style.role_of(v, self.root, self.params)
-        dimmed = v in self.dim
+        role = style.role_of(v, self.o.root, self.o.params)
+        dimmed = v in self.o.dim
         name = f"v{i}"
         if role == "constant":
             attrs = {
@@ -275,13 +295,13 @@ class _Builder:
                 "margin": "0.02",
             }
         else:
-            known_data = self.data_known is None or v in self.data_known
-            known_grad = self.grad_known is None or v in self.grad_known
+            known_data = self.o.data_known is None or v in self.o.data_known
+            known_grad = self.o.grad_known is None or v in self.o.grad_known
             attrs = {
                 "label": labels.value_label(
                     self.names[v],
                     v.data,
-                    v.grad if self.grads else None,
+                    v.grad if self.o.grads else None,
                     data_known=known_data,
                     grad_known=known_grad,
                     dim=dimmed,
@@ -292,8 +312,8 @@ class _Builder:
             }
             if dimmed:  # colours only: a dimmed node keeps its shape, so frames line up
                 attrs.update(style.DIM_STYLE)
-            if v in self.hl_nodes:
-                attrs.update(color=self.hl_nodes[v], penwidth="2.5")
+            if v in self.o.hl_nodes:
+                attrs.update(color=self.o.hl_nodes[v], penwidth="2.5")
         self._place(v.scope, name, attrs)
         if v.children:
             op_attrs = {
@@ -306,8 +326,8 @@ class _Builder:
                 "margin": "0.04,0.02",
                 **(style.DIM_STYLE if dimmed else style.OP_STYLE),
             }
-            if v in self.hl_nodes:
-                op_attrs.update(color=self.hl_nodes[v], penwidth="2")
+            if v in self.o.hl_nodes:
+                op_attrs.update(color=self.o.hl_nodes[v], penwidth="2")
             self._place(v.scope, f"o{i}", op_attrs)
             edge = {"id": f"e{i}", "arrowhead": "normal"}
             if dimmed:
@@ -318,22 +338,22 @@ class _Builder:
         inside = set(members)
         outputs = []
         for v in members:
-            used_outside = v is self.root or any(p not in inside for p in self.users.get(v, ()))
-            if used_outside:
+            uses = self.users.get(v, ())
+            if v is self.o.root or any(u not in inside for u, _ in uses):
                 # "neuron2.out" rather than four identical "out"s in a collapsed layer
                 inner = v.scope[len(group) + 1 :] if v.scope.startswith(group + ".") else ""
                 name = f"{inner}.{v.label}" if inner and v.label else v.label
-                outputs.append((name, v.data, v.grad if self.grads else None))
+                outputs.append((name, v.data, v.grad if self.o.grads else None))
         attrs = {
             # Inside its parent's cluster the box needs only its own name; alone, the full path.
             "label": labels.collapsed_label(
-                group.rpartition(".")[2] if self.cluster else group, len(members), outputs
+                group.rpartition(".")[2] if self.o.cluster else group, len(members), outputs
             ),
             "shape": "box",
             "style": "filled,bold",
             **style.COLLAPSED_STYLE,
         }
-        lit = [self.hl_nodes[v] for v in members if v in self.hl_nodes]
+        lit = [self.o.hl_nodes[v] for v in members if v in self.o.hl_nodes]
         if lit:
             attrs.update(color=lit[0], penwidth="2.5")
         parent_scope = group.rpartition(".")[0]
@@ -341,40 +361,37 @@ class _Builder:
 
     # edges -----------------------------------------------------------------------------
     def _operand_edges(self, i: int, v: Value) -> None:
-        group = self.groups.get(v)
+        group = self.o.groups.get(v)
         seen = self.into_groups
         for j, (child, local) in enumerate(v.edges()):
             src = self.node_ids[child]
             edge_id = f"e{i}_{j}"
             if group is not None:
-                if self.groups.get(child) == group or (src, group) in seen:
+                if self.o.groups.get(child) == group or (src, group) in seen:
                     continue  # inside the box, or already drawn into it
                 seen.add((src, group))
                 self.edge_list.append((src, self.group_ids[group], {"id": edge_id}))
                 continue
             attrs = {"id": edge_id}
-            if self.local_grads:
+            if self.o.local_grads:
                 attrs["label"] = labels.edge_label(local, color=style.EDGE_LABEL)
-            if (v, child) in self.hl_edges:
-                colour = self.hl_edges[(v, child)]
+            if (v, child) in self.o.hl_edges:
+                colour = self.o.hl_edges[(v, child)]
                 attrs.update(color=colour, penwidth="2.2")
-                if self.local_grads:
+                if self.o.local_grads:
                     attrs["label"] = labels.edge_label(local, color=colour)
-            elif v in self.dim or child in self.dim:
+            elif v in self.o.dim or child in self.o.dim:
                 attrs["color"] = style.DIM_STYLE["color"]
             self.edge_list.append((src, f"o{i}", attrs))
 
     # assembly --------------------------------------------------------------------------
     def build(self, rankdir: str, title: str | None) -> graphviz.Digraph:
         self._assign_ids()
-        self.names = node_names(self.order)  # t7, layer0.neuron1.net: as captions say
-        self.users: dict[Value, list[Value]] = {}
-        for v in self.order:
-            for child in v.children:
-                self.users.setdefault(child, []).append(v)
+        self.names = node_names(self.o.order)  # t7, layer0.neuron1.net: as captions say
+        self.users = users_of(self.o.order)
         grouped: dict[str, list[Value]] = {}
-        for i, v in enumerate(self.order):
-            group = self.groups.get(v)
+        for i, v in enumerate(self.o.order):
+            group = self.o.groups.get(v)
             if group is None:
                 self._value_node(i, v)
             else:
@@ -383,7 +400,7 @@ class _Builder:
                 grouped[group].append(v)
         for group, members in grouped.items():
             self._collapsed_node(group, members)
-        for i, v in enumerate(self.order):
+        for i, v in enumerate(self.o.order):
             if v.children:
                 self._operand_edges(i, v)
         graph = graphviz.Digraph("microgrid")
@@ -397,8 +414,8 @@ class _Builder:
         )
         if title is not None:
             size = None
-            if self.layout is not None:
-                size = self.layout.title_size
+            if self.o.layout is not None:
+                size = self.o.layout.title_size
                 if size is None:
                     raise ValueError(
                         "a pinned frame can only have a title if its layout was made from a "
@@ -413,27 +430,28 @@ class _Builder:
             fontname=style.FONT,
             fontsize=str(style.EDGE_FONT_SIZE),
         )
-        if self.layout is not None:
-            self._pin(graph)
+        layout = self.o.layout
+        if layout is not None:
+            graph.attr(bb=layout.graph_bb, **({"lp": layout.graph_lp} if layout.graph_lp else {}))
         self._emit((), graph)
         for tail, head, attrs in self.edge_list:
-            if self.layout is not None:
-                self._pin_edge(attrs)
+            if layout is not None:
+                self._pin_edge(layout, attrs)
             graph.edge(tail, head, **attrs)
         return graph
 
     def _emit(self, scope: tuple, graph: graphviz.Digraph) -> None:
         """Emit the nodes of ``scope``, then each direct sub-scope as a nested cluster."""
         for name, attrs in self.members.get(scope, []):
-            if self.layout is not None:
-                attrs = {**attrs, "pos": self._need(self.layout.nodes, name, "node")}
+            if self.o.layout is not None:
+                attrs = {**attrs, "pos": self._need(self.o.layout.nodes, name, "node")}
             graph.node(name, **attrs)
         for sub in self.sub_scopes.get(scope, []):
             cluster = graphviz.Digraph(name=self.cluster_names[sub])
             cluster.attr(label=labels.cluster_label(sub[-1]), **style.CLUSTER_STYLE)
             cluster.attr(labeljust="l", fontname=style.FONT)
-            if self.layout is not None:
-                bb, lp = self._need(self.layout.clusters, self.cluster_names[sub], "cluster")
+            if self.o.layout is not None:
+                bb, lp = self._need(self.o.layout.clusters, self.cluster_names[sub], "cluster")
                 cluster.attr(bb=bb, **({"lp": lp} if lp else {}))
             self._emit(sub, cluster)
             graph.subgraph(cluster)
@@ -448,13 +466,8 @@ class _Builder:
                 "graph with the same options (viz.render.layout)"
             ) from None
 
-    def _pin(self, graph: graphviz.Digraph) -> None:
-        graph.attr(bb=self.layout.graph_bb)
-        if self.layout.graph_lp:
-            graph.attr(lp=self.layout.graph_lp)
-
-    def _pin_edge(self, attrs: dict[str, str]) -> None:
-        pos, lp = self._need(self.layout.edges, attrs["id"], "edge")
+    def _pin_edge(self, layout: Layout, attrs: dict[str, str]) -> None:
+        pos, lp = self._need(layout.edges, attrs["id"], "edge")
         attrs["pos"] = pos
         if lp:
             attrs["lp"] = lp

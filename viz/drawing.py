@@ -55,7 +55,7 @@ class Drawing:
 
     def pipe(
         self,
-        format: str = "svg",  # noqa: A002
+        format: str = "svg",
         *,
         backend: str | None = None,
         budget: float | None = _render.LAYOUT_BUDGET,
@@ -80,7 +80,7 @@ class Drawing:
         self,
         path: str | os.PathLike[str],
         *,
-        format: str | None = None,  # noqa: A002
+        format: str | None = None,
         backend: str | None = None,
         budget: float | None = _render.LAYOUT_BUDGET,
         time_limit: float | None = _render.TIME_LIMIT,
@@ -99,7 +99,7 @@ class Drawing:
                     f"cannot tell the format of {path_str!r}: give it a suffix "
                     f"({', '.join('.' + f for f in _render.FORMATS)}) or pass format="
                 )
-            format = suffix  # noqa: A001
+            format = suffix
         data = self.pipe(
             _render.check_format(format), backend=backend, budget=budget, time_limit=time_limit
         )

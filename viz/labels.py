@@ -7,14 +7,15 @@ entities, so no text, however hostile (quotes, braces, ``|``, ``<TD>``, backslas
 label, add an attribute or open a record port. ``display_lines(text)`` says, line by line, what
 the picture shows for ``text``; the tests compare it with the rendered SVG.
 
-Numbers use ``fmt_number``: a fixed width, so a node keeps its size while gradients fill in
-(important for stepper frames whose layout is pinned).
+Numbers use ``microgrid.formatting.padded``: a fixed width, so a node keeps its size while
+gradients fill in (important for stepper frames whose layout is pinned).
 """
 
 from __future__ import annotations
 
 import math
 
+from microgrid.formatting import padded, short
 from viz import style
 
 #: Width, in characters, of every number drawn (padded on the left with no-break spaces).
@@ -33,31 +34,10 @@ _ENTITIES = {
 }
 
 
-def fmt_number(x: float, width: int = NUMBER_WIDTH) -> str:
-    """A number as exactly ``width`` characters: 4 decimals in a normal range, else scientific.
-
-    ``0.5 -> '   0.5000'``, ``-1234567.0 -> '-1.23e+06'``, ``nan``/``inf`` spelled out (padded on
-    the left with no-break spaces). Drawn in a monospace font, so every number takes the same room.
-    """
-    if math.isnan(x):
-        text = "nan"
-    elif math.isinf(x):
-        text = "inf" if x > 0 else "-inf"
-    elif x == 0.0:
-        text = "0.0000"
-    else:
-        candidates = [f"{x:.2e}", f"{x:.1e}", f"{x:.0e}"]
-        if 1e-3 <= abs(x) < 1e3:
-            candidates.insert(0, f"{x:.4f}")
-        text = next((c for c in candidates if len(c) <= width), candidates[-1])
-    return text.rjust(width, _NBSP)
-
-
-def short_number(x: float) -> str:
-    """A constant as a learner would write it: ``2``, ``0.5``, ``1e-08`` (no padding)."""
-    if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return f"{x:.6g}"
+def fmt_number(x: float) -> str:
+    """A drawn number: ``microgrid.formatting.padded`` at the drawing's ``NUMBER_WIDTH``
+    (``0.5 -> '   0.5000'``, ``-1234567.0 -> '-1.23e+06'``), so every number takes the same room."""
+    return padded(x, NUMBER_WIDTH)
 
 
 def _visible_char(ch: str) -> str:
@@ -162,7 +142,7 @@ def value_label(
 
 def constant_label(data: float, label: str = "", *, dim: bool = False) -> str:
     """A constant (a number written in the expression): its value, small and plain."""
-    text = escape_text(label) if label else escape_line(short_number(data))
+    text = escape_text(label) if label else escape_line(short(data))
     return html(_font(text, color=style.DIM_TEXT if dim else style.CONST_TEXT))
 
 
@@ -174,7 +154,11 @@ def op_label(op: str) -> str:
 def edge_label(local_grad: float, *, color: str) -> str:
     """The local derivative d(parent)/d(child) written on an edge, fixed width."""
     return html(
-        _font(escape_line(fmt_number(local_grad).strip(_NBSP)), color=color, face=style.MONO_FONT)
+        _font(
+            escape_line(fmt_number(local_grad).strip(_NBSP)),
+            color=color,
+            face=style.MONO_FONT,
+        )
     )
 
 

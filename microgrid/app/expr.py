@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Mapping
+from typing import TypeGuard, cast
 
 from microgrid import engine, ops
 from microgrid.engine import Value
@@ -119,6 +120,11 @@ def parse(text: str) -> ast.expr:
     return tree.body
 
 
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """A literal int or float (not a bool, complex or string)."""
+    return type(value) in (int, float)
+
+
 def _number(node: ast.AST) -> float | None:
     """The value of a literal number, possibly signed (``2``, ``-0.5``); None otherwise."""
     sign = 1.0
@@ -126,7 +132,7 @@ def _number(node: ast.AST) -> float | None:
         if isinstance(node.op, ast.USub):
             sign = -sign
         node = node.operand
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    if isinstance(node, ast.Constant) and _is_number(node.value):
         try:
             return sign * float(node.value)
         except OverflowError:  # too large for a float: _check says so
@@ -145,7 +151,7 @@ def _check(node: ast.AST, depth: int) -> None:
             raise ExpressionError(f"{node.id} is a function: call it, e.g. {node.id}(x)")
         return
     if isinstance(node, ast.Constant):
-        if type(node.value) not in (int, float):
+        if not _is_number(node.value):
             raise ExpressionError(f"{_describe(node)}{_where(node)} is not allowed")
         try:
             finite = math.isfinite(float(node.value))
@@ -216,7 +222,7 @@ def variables(text_or_tree: str | ast.expr) -> list[str]:
         if isinstance(node, ast.Name) and node.id not in FUNCTIONS:
             seen.setdefault(node.id, None)
     # ast.walk is breadth-first; order by position in the text instead.
-    positions = {}
+    positions: dict[str, tuple[int, int]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in seen:
             key = (node.lineno, node.col_offset)
@@ -253,7 +259,7 @@ def _build(node: ast.AST, leaves: dict[str, Value]) -> Value | float:
     """Evaluate a checked AST: literals stay numbers (the engine wraps them as constants)."""
     if isinstance(node, ast.Name):
         return leaves[node.id]
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and _is_number(node.value):
         return float(node.value)
     if isinstance(node, ast.UnaryOp):
         operand = _build(node.operand, leaves)
@@ -276,7 +282,7 @@ def _build(node: ast.AST, leaves: dict[str, Value]) -> Value | float:
             return left / right
         return left**right
     if isinstance(node, ast.Call):
-        name = node.func.id
+        name = cast(ast.Name, node.func).id  # _check allows calls of names only
         args = [_build(arg, leaves) for arg in node.args]
         first = args[0] if isinstance(args[0], Value) else engine.constant(args[0])
         if name in BINARY:

@@ -15,11 +15,13 @@ English (``lang="en"``) or Chinese (``lang="zh"``: 正向传播, 反向传播, �
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
-from microgrid.app.walkthroughs.printing import LANGUAGES, Printer, display_width
+from microgrid._checks import whole_number
+from microgrid.app.walkthroughs.printing import LANGUAGES, Printer, display_width, words
 from microgrid.app.worked_example import BLOG, LEARNING_RATE, PARAMETERS, WorkedExample
-from microgrid.explain import explain, signed_sum
+from microgrid.explain import explain
+from microgrid.formatting import as_given, short, signed_sum
 
 __all__ = ["LANGUAGES", "TEXT", "walkthrough"]
 
@@ -130,11 +132,6 @@ TEXT = {
 }
 
 
-def _short(x: float) -> str:
-    """A starting number as the seed writes it: 0.05, 0.10, 0.40 (else as short as exact)."""
-    return f"{x:.2f}" if round(x, 2) == x else repr(x)
-
-
 def walkthrough(
     write: Callable[[str], None] = print,
     *,
@@ -155,12 +152,9 @@ def walkthrough(
     ``blog=True`` updates as the blog the seed cites does (hidden-layer gradients through the
     already updated w5..w8), which reproduces the blog's figures.
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
-    t = TEXT[lang]
+    t = words(TEXT, lang)
     p = Printer(write, digits)
+    steps = whole_number("steps", steps)
     ex = example if example is not None else WorkedExample()
     ex.backward()
 
@@ -176,14 +170,14 @@ def walkthrough(
 
 
 # ------------------------------------------------------------------------------------ parts
-def _setup(p: Printer, t: dict, ex: WorkedExample, lr: float) -> None:
+def _setup(p: Printer, t: Mapping[str, str], ex: WorkedExample, lr: float) -> None:
     p.line(t["title"])
     p.line("=" * display_width(t["title"]))
     p.line(t["setup"])
     leaf = ex.leaves
 
     def names(*keys: str) -> str:
-        return "   ".join(f"{k} = {_short(leaf[k].data)}" for k in keys)
+        return "   ".join(f"{k} = {as_given(leaf[k].data)}" for k in keys)
 
     p.rows(
         [
@@ -194,12 +188,12 @@ def _setup(p: Printer, t: dict, ex: WorkedExample, lr: float) -> None:
             ("", "  ", f"{names('b2')}  ({t['shared_b2']})"),
             (t["targets"], "  ", names("target_o1", "target_o2")),
             (t["loss"], "  ", "E_o = 1/2 (target_o - out_o)^2,  E_total = E_o1 + E_o2"),
-            (t["lr"], "  ", f"\u03b7 = {lr:g}"),
+            (t["lr"], "  ", f"\u03b7 = {short(lr)}"),
         ]
     )
 
 
-def _forward(p: Printer, t: dict, ex: WorkedExample) -> None:
+def _forward(p: Printer, t: Mapping[str, str], ex: WorkedExample) -> None:
     p.heading(t["forward"])
     formulas = {
         "net_h1": "w1*i1 + w2*i2 + b1",
@@ -226,7 +220,7 @@ def _forward(p: Printer, t: dict, ex: WorkedExample) -> None:
     )
 
 
-def _w5(p: Printer, t: dict, ex: WorkedExample) -> None:
+def _w5(p: Printer, t: Mapping[str, str], ex: WorkedExample) -> None:
     p.heading(t["w5"])
     p.line(f"  {t['w5_intro']}")
     p.line("    dE_total/dw5 = dE_total/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5")
@@ -257,7 +251,7 @@ def _chain(p: Printer, root, leaf) -> tuple[str, str, float]:
     return symbols, numbers, path.product
 
 
-def _w1(p: Printer, t: dict, ex: WorkedExample) -> None:
+def _w1(p: Printer, t: Mapping[str, str], ex: WorkedExample) -> None:
     p.heading(t["w1"])
     p.line(f"  {t['w1_intro']}")
     p.line("    dE_total/dw1 = (dE_o1/dout_h1 + dE_o2/dout_h1) * dout_h1/dnet_h1 * dnet_h1/dw1")
@@ -288,10 +282,10 @@ def _w1(p: Printer, t: dict, ex: WorkedExample) -> None:
 
 
 def _update(
-    p: Printer, t: dict, ex: WorkedExample, lr: float, update_biases: bool, blog: bool
+    p: Printer, t: Mapping[str, str], ex: WorkedExample, lr: float, update_biases: bool, blog: bool
 ) -> None:
     p.heading(t["update"])
-    p.line(f"  {t['rule']}: w = w - \u03b7 * dE_total/dw,  \u03b7 = {lr:g}")
+    p.line(f"  {t['rule']}: w = w - \u03b7 * dE_total/dw,  \u03b7 = {short(lr)}")
     if blog:
         p.line(f"  {t['blog_rule']}")
         ex.blog_backward(lr)
@@ -339,7 +333,7 @@ def _train(p, t, ex, steps, lr, update_biases, progress, blog) -> None:
             f"out_{k}",
             " = ",
             p.col(ex.values[f"out_{k}"].data),
-            f"   {t['target']} {_short(tgt.data)}",
+            f"   {t['target']} {as_given(tgt.data)}",
         )
         for k, tgt in (("o1", ex.leaves["target_o1"]), ("o2", ex.leaves["target_o2"]))
     ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from microgrid._checks import whole_number
 from microgrid.engine import Value, backward
 
 #: The starting numbers of the seed (and the blog it cites).
@@ -222,8 +223,7 @@ class WorkedExample:
         blog: bool = False,
     ) -> float:
         """Run ``steps`` training steps; ``progress`` wraps the range (e.g. ``tqdm``)."""
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-            raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+        steps = whole_number("steps", steps)
         loop = range(steps) if progress is None else progress(range(steps))
         for _ in loop:
             self.step(lr, update_biases, blog)

@@ -14,8 +14,14 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from microgrid.app import expr
+from microgrid.formatting import short
+
+if TYPE_CHECKING:
+    from microgrid.engine import Value
+    from viz.drawing import Drawing
 
 PROG = "microgrid render"
 FORMATS = ("svg", "png", "pdf", "dot", "html")
@@ -133,38 +139,15 @@ def check_writable(path: str) -> None:
         raise UsageError(f"-o {path!r}: no permission to write there")
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
-
-
 def run(args: argparse.Namespace) -> int:
+    """Validate, compute, draw, report; each failure is one line on stderr and an exit status."""
     try:
-        values = parse_assignments(args.assignments)
-        check_writable(args.output)
-        fmt = output_format(args.output, args.format)
-        tree = expr.parse(args.expression)
-        names = expr.variables(tree)
-        unused = [name for name in values if name not in names]
-        if unused:
-            raise UsageError(
-                f"--set {unused[0]}: {unused[0]} does not appear in the expression "
-                f"(its variables: {', '.join(names) or 'none'})"
-            )
-        if args.max_nodes < 1:
-            raise UsageError("--max-nodes must be at least 1")
-        if args.no_grads and args.local_grads:
-            raise UsageError("--no-grads and --local-grads contradict each other: choose one")
-    except (UsageError, expr.ExpressionError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    try:
+        values, fmt = validate(args)
         root, leaves = expr.build(args.expression, values)
-    except expr.ExpressionError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+    except (UsageError, expr.ExpressionError) as exc:
+        return _error(exc, 2)
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
-        print(f"{PROG}: error: cannot compute the expression: {exc}", file=sys.stderr)
-        return 1
+        return _error(f"cannot compute the expression: {exc}", 1)
     root.label = root.label or args.name
     root.backward()
     if fmt == "html":
@@ -173,85 +156,111 @@ def run(args: argparse.Namespace) -> int:
     import viz  # heavy (graphviz); imported only when drawing
 
     try:
-        drawing = viz.draw(
-            root,
-            grads=not args.no_grads,
-            local_grads=args.local_grads,
-            rankdir=args.rankdir,
-            max_nodes=args.max_nodes,
-            backend=args.backend,
-        )
+        drawing = draw(args, root, fmt)
     except viz.GraphTooLargeError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        drawing.render(args.output, format=fmt)
+        return _error(exc, 2)
     except viz.LayoutTooCostlyError as exc:
         fewer = ", or leave out --local-grads" if args.local_grads else ""
-        print(f"{PROG}: error: {exc.what}; draw a shorter expression{fewer}", file=sys.stderr)
-        return 2
+        return _error(f"{exc.what}; draw a shorter expression{fewer}", 2)
     except viz.RenderError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
+        return _error(exc, 1)
+    report(args, root, leaves, fmt, drawing.n_nodes)
+    return 0
 
+
+def _error(problem: object, status: int) -> int:
+    print(f"{PROG}: error: {problem}", file=sys.stderr)
+    return status
+
+
+def validate(args: argparse.Namespace) -> tuple[dict[str, float], str]:
+    """Every check that needs no computing: the values given, the output path and format, the
+    expression's grammar and variables, the options. Returns (values, format)."""
+    values = parse_assignments(args.assignments)
+    check_writable(args.output)
+    fmt = output_format(args.output, args.format)
+    names = expr.variables(expr.parse(args.expression))
+    unused = [name for name in values if name not in names]
+    if unused:
+        raise UsageError(
+            f"--set {unused[0]}: {unused[0]} does not appear in the expression "
+            f"(its variables: {', '.join(names) or 'none'})"
+        )
+    if args.max_nodes < 1:
+        raise UsageError("--max-nodes must be at least 1")
+    if args.no_grads and args.local_grads:
+        raise UsageError("--no-grads and --local-grads contradict each other: choose one")
+    return values, fmt
+
+
+def draw(args: argparse.Namespace, root: Value, fmt: str) -> Drawing:
+    """Draw the differentiated graph and write it to ``args.output`` in format ``fmt``."""
+    import viz
+
+    drawing = viz.draw(
+        root,
+        grads=not args.no_grads,
+        local_grads=args.local_grads,
+        rankdir=args.rankdir,
+        max_nodes=args.max_nodes,
+        backend=args.backend,
+    )
+    drawing.render(args.output, format=fmt)
+    return drawing
+
+
+def report(
+    args: argparse.Namespace, root: Value, leaves: dict[str, Value], fmt: str, n_nodes: int
+) -> None:
+    """Print the result, each variable's value and gradient, and what was written."""
     text = args.expression.strip()
     if text == root.label:  # a bare variable: "x = 1", not "x = x = 1"
-        print(f"{root.label} = {_fmt(root.data)}")
+        print(f"{root.label} = {short(root.data)}")
     else:
-        print(f"{root.label} = {text} = {_fmt(root.data)}")
+        print(f"{root.label} = {text} = {short(root.data)}")
     if leaves:
         width = max(len(name) for name in leaves)
         if args.no_grads:
             print("values:")
             for name, leaf in leaves.items():
-                print(f"  {name:<{width}} = {_fmt(leaf.data):>10}")
+                print(f"  {name:<{width}} = {short(leaf.data):>10}")
         else:
             print(f"gradients of {root.label} (backward pass):")
             for name, leaf in leaves.items():
-                value, grad = _fmt(leaf.data), _fmt(leaf.grad)
+                value, grad = short(leaf.data), short(leaf.grad)
                 print(f"  {name:<{width}} = {value:>10}   d{root.label}/d{name} = {grad}")
-    nodes = f"{drawing.n_nodes} node{'' if drawing.n_nodes == 1 else 's'}"
+    nodes = f"{n_nodes} node{'' if n_nodes == 1 else 's'}"
     print(f"wrote {args.output} ({fmt.upper()}, {nodes})")
-    return 0
 
 
-def write_stepper_page(args: argparse.Namespace, root) -> int:
+def write_stepper_page(args: argparse.Namespace, root: Value) -> int:
     """``-o page.html``: the stepper of the expression (forward, then backward, step by step)."""
     if args.no_grads:
-        print(
-            f"{PROG}: error: a stepper page (.html) shows gradients: drop --no-grads",
-            file=sys.stderr,
-        )
-        return 2
+        return _error("a stepper page (.html) shows gradients: drop --no-grads", 2)
     import viz  # heavy (graphviz); imported only when drawing
     from viz.stepper import Stepper
 
+    text = args.expression.strip()
     try:
         stepper = Stepper(
             root,
-            title=f"microgrid: {root.label} = {args.expression.strip()}"
-            if args.expression.strip() != root.label
-            else f"microgrid: {root.label}",
+            title=f"microgrid: {root.label}" + ("" if text == root.label else f" = {text}"),
             rankdir=args.rankdir,
             max_nodes=args.max_nodes,
         )
         stepper.write(args.output)
     except viz.GraphTooLargeError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        return _error(exc, 2)
+    except viz.LayoutTooCostlyError as exc:
+        return _error(f"{exc.what}; draw a shorter expression", 2)
     except viz.OutputPathError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        return _error(exc, 2)
     except viz.RenderError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
-    text = args.expression.strip()
-    shown = (
-        f"{root.label} = {_fmt(root.data)}"
-        if text == root.label
-        else (f"{root.label} = {text} = {_fmt(root.data)}")
-    )
-    print(shown)
+        return _error(exc, 1)
+    if text == root.label:  # a bare variable: "x = 1", not "x = x = 1"
+        print(f"{root.label} = {short(root.data)}")
+    else:
+        print(f"{root.label} = {text} = {short(root.data)}")
     n, frames = len(stepper.plan.order), len(stepper.plan.frames)
     nodes = f"{n} node{'' if n == 1 else 's'}"
     print(f"wrote {args.output} (stepper page, {nodes}, {frames} frames)")

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from microgrid._checks import whole_number
 from microgrid.engine import Value
-from microgrid.explain import number
+from microgrid.formatting import fixed
+from microgrid.words import LANGUAGES, check_lang
 
-LANGUAGES = ("en", "zh")
+__all__ = ["CLOSING", "LANGUAGES", "Printer", "check_digits", "display_width", "words"]
 
 #: The last line of every walkthrough.
 CLOSING = {
@@ -24,16 +26,12 @@ CLOSING = {
 
 def words(text: Mapping[str, Mapping[str, str]], lang: str) -> Mapping[str, str]:
     """The words of ``lang`` from a walkthrough's ``TEXT`` table; refuses an unknown language."""
-    if lang not in text:
-        raise ValueError(f"lang must be one of {', '.join(text)}, got {lang!r}")
-    return text[lang]
+    return text[check_lang(lang)]
 
 
 def check_digits(digits: object) -> int:
     """``digits`` as the number of decimals (1 to 17); a clear error otherwise."""
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
-        raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
-    return digits
+    return whole_number("digits", digits, minimum=1, maximum=17)
 
 
 def display_width(text: str) -> int:
@@ -49,11 +47,11 @@ class Printer:
         self.digits = check_digits(digits)
 
     def num(self, x: float) -> str:
-        return number(x, self.digits)
+        return fixed(x, self.digits)
 
     def col(self, x: float) -> str:
         """A number for a column: a space where the minus sign would be, so digits line up."""
-        return number(x, self.digits) if x < 0 else " " + number(x, self.digits)
+        return fixed(x, self.digits) if x < 0 else " " + fixed(x, self.digits)
 
     def term(self, x: float) -> str:
         """A number as a factor in a product: in brackets when negative, ``2 · (-1.5)``."""
