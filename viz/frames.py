@@ -32,6 +32,7 @@ from microgrid import ops
 from microgrid.engine import Value, topological_order
 from microgrid.naming import hand_order, node_names
 from microgrid.stepwise import BackwardStep, backward_steps
+from microgrid.users import users_of
 from viz import labels
 
 WORDS = {
@@ -231,16 +232,10 @@ def backward_frames(
     """One frame per computed node, as the engine takes the steps, then a last "done" frame."""
     steps, grads = fresh_steps(root)
     index = {v: i for i, v in enumerate(order)}
-    expected: dict[Value, int] = {}
-    for v in order:
-        for c in v.children:
-            expected[c] = expected.get(c, 0) + 1
+    users = users_of(order)  # one entry per edge: x * x gives x two
+    expected = {c: len(uses) for c, uses in users.items()}
     received: dict[Value, list[float]] = {}
     processed: dict[Value, float] = {}  # d(root)/d(node) of the nodes processed so far
-    users: dict[Value, list[tuple[Value, int]]] = {}
-    for v in order:
-        for j, c in enumerate(v.children):
-            users.setdefault(c, []).append((v, j))
     r = names[root]
     total = sum(1 for v in order if v.children)
     out: list[Frame] = []

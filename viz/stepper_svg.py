@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from microgrid.engine import Value
+from microgrid.users import users_of
 from viz import dot, labels, style
 from viz.drawing import Drawing
 from viz.frames import Plan
@@ -79,10 +80,7 @@ def stepper_picture(
 def _box_outputs(p: Plan, groups: dict[Value, str]) -> dict[str, list[int]]:
     """For each collapsed box, the values it lists (as ``viz.dot`` picks them), by index."""
     index = {v: i for i, v in enumerate(p.order)}
-    users: dict[Value, list[Value]] = {}
-    for v in p.order:
-        for c in v.children:
-            users.setdefault(c, []).append(v)
+    users = users_of(p.order)
     members: dict[str, list[Value]] = {}
     for v in p.order:
         if v in groups:
@@ -92,7 +90,9 @@ def _box_outputs(p: Plan, groups: dict[Value, str]) -> dict[str, list[int]]:
     for group, inside in members.items():
         shown = set(inside)
         listed = [
-            index[v] for v in inside if v is p.root or any(u not in shown for u in users.get(v, ()))
+            index[v]
+            for v in inside
+            if v is p.root or any(u not in shown for u, _ in users.get(v, ()))
         ]
         out[ids[group]] = listed[: labels.MAX_COLLAPSED_OUTPUTS]
     return out
