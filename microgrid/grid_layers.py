@@ -35,24 +35,11 @@ from microgrid.engine import Value, as_float
 from microgrid.grid import Grid, pair, unbatch
 from microgrid.init import Rng, Scheme, draw, get_scheme, make_rng
 from microgrid.maxout import maxout
-from microgrid.nn import Activation, Layer, Module, _activation_name, get_activation
+from microgrid.nn import _GRID_LAYERS, Activation, Layer, Module, _activation_name, get_activation
 from microgrid.normalization import EPS, batch_norm, group_norm, instance_norm, layer_norm
 from microgrid.pooling import avg_pool2d, global_avg_pool2d, max_pool2d, stochastic_pool2d
 
-__all__ = [
-    "AvgPool2d",
-    "BatchNorm",
-    "Conv2d",
-    "Flatten",
-    "GlobalAvgPool2d",
-    "GroupNorm",
-    "InstanceNorm",
-    "LayerNorm",
-    "MaxPool2d",
-    "Maxout",
-    "StochasticPool2d",
-    "Unflatten",
-]
+__all__ = list(_GRID_LAYERS)  # nn re-exports these names lazily, from one list
 
 
 def _index(*k: int) -> str:

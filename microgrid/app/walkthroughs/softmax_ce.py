@@ -144,7 +144,7 @@ def walkthrough(write: Callable[[str], None] = print, *, lang: str = "en", digit
     p.line(f"  {t['rows']}")
     p.table(
         ("", *(f"z_{i}" for i in range(1, n + 1)), "Σ_i"),
-        ((f"a_{j}", *J[j - 1], sum(J[j - 1])) for j in range(1, n + 1)),
+        ((f"a_{j}", *J[j - 1], row_sum(J[j - 1], p.digits)) for j in range(1, n + 1)),
     )
     p.line(f"  {t['row_sum']}")
     p.line(f"  {t['entries']}")
@@ -200,3 +200,8 @@ def write_pictures(out_dir: str | os.PathLike[str], *, lang: str = "en") -> list
     return save_graph(out, "softmax_ce", g.C, params=g.z) + save_stepper(
         out, "stepper", g.C, lang=lang, params=g.z
     )
+
+
+def row_sum(row: list[float], digits: int) -> str:
+    """A Jacobian row's sum at the printed precision: 0 up to rounding noise reads as 0.000000."""
+    return f"{round(sum(row), digits) + 0.0:.{digits}f}"  # + 0.0 turns -0.0 into 0.0
