@@ -25,7 +25,7 @@ engine's steps, and puts the user's ``.grad`` values back, so stepping never cha
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from microgrid import ops
@@ -33,35 +33,9 @@ from microgrid.engine import Value, topological_order
 from microgrid.naming import hand_order, node_names
 from microgrid.stepwise import BackwardStep, backward_steps
 from microgrid.users import users_of
+from microgrid.words import words as words_of
 from viz import labels
 
-WORDS = {
-    "en": {
-        "forward": "Forward pass",
-        "backward": "Backward pass",
-        "leaves": "the leaves (inputs, weights, biases, targets) are given; every computed "
-        "value is ? until its step",
-        "locals": "local derivatives, now known: ",
-        "seed": "the start: the gradient of {r} with respect to itself",
-        "sum": "the sum of its {n} contributions",
-        "of": "{k} of {n} contributions",
-        "so_far": "so far",
-        "done": "done: every gradient is final",
-        "more": "and {n} more (each node shows its own)",
-    },
-    "zh": {
-        "forward": "正向传播",
-        "backward": "反向传播",
-        "leaves": "叶节点 (输入、权重、偏置、目标值) 已知; 每个计算出的值在它那一步之前为 ?",
-        "locals": "局部导数, 现已算出: ",
-        "seed": "起点: {r} 对自身的梯度",
-        "sum": "它的 {n} 份贡献之和",
-        "of": "{n} 份贡献中的第 {k} 份",
-        "so_far": "目前",
-        "done": "完成: 所有梯度都已确定",
-        "more": "另有 {n} 个 (见各节点)",
-    },
-}
 TIMES = " \u00d7 "  # the multiplication sign, as a learner writes it
 
 #: A piece of caption text and its role, which gives its colour (the same colour as the
@@ -163,7 +137,9 @@ def equation(v: Value, names: dict[Value, str] | None = None) -> str:
 
 
 # ------------------------------------------------------------------------------ forward pass
-def forward_frames(order: list[Value], names: dict[Value, str], words: dict) -> list[Frame]:
+def forward_frames(
+    order: list[Value], names: dict[Value, str], words: Mapping[str, str]
+) -> list[Frame]:
     """Frame 0 gives the leaves; then one frame per computed node (``naming.hand_order``)."""
     index = {v: i for i, v in enumerate(order)}
     computed = hand_order(order)
@@ -227,7 +203,7 @@ def fresh_steps(root: Value) -> tuple[list[BackwardStep], dict[Value, float]]:
 
 
 def backward_frames(
-    root: Value, order: list[Value], names: dict[Value, str], words: dict
+    root: Value, order: list[Value], names: dict[Value, str], words: Mapping[str, str]
 ) -> tuple[list[Frame], dict[Value, float]]:
     """One frame per computed node, as the engine takes the steps, then a last "done" frame."""
     steps, grads = fresh_steps(root)
@@ -384,9 +360,7 @@ def plan(root: Value, *, lang: str = "en") -> Plan:
     """Every frame of ``root``'s forward and backward pass; the user's ``.grad``s are untouched."""
     if not isinstance(root, Value):
         raise TypeError(f"frames need a Value to start from, got {type(root).__name__}")
-    if lang not in WORDS:
-        raise ValueError(f"lang must be one of {', '.join(WORDS)}, got {lang!r}")
-    words = WORDS[lang]
+    words = words_of(lang, "frames")
     order = topological_order(root)
     names = node_names(order)
     forward = forward_frames(order, names, words)

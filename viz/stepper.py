@@ -27,79 +27,13 @@ from pathlib import Path
 
 from microgrid.atomic import WriteError, write_atomic
 from microgrid.engine import Value
+from microgrid.words import words
 from viz import dot, labels
-from viz.frames import WORDS, Plan, plan
+from viz.frames import Plan, plan
 from viz.render import OutputPathError
 from viz.stepper_svg import Picture, stepper_picture
 
 TEMPLATE = Path(__file__).with_name("stepper_template.html")
-
-UI = {
-    "en": {
-        "title": "microgrid: backpropagation, step by step",
-        "hint": "Forward pass, then backward pass, one node at a time. Keys: \u2190 \u2192 step, "
-        "Home/End, Space play, + \u2212 zoom, O overview, F follow, L legend; drag to pan.",
-        "prev": "prev",
-        "next": "next",
-        "play": "\u25b6 play",
-        "pause": "\u275a\u275a pause",
-        "overview": "overview",
-        "follow": "follow the step",
-        "legend": "legend",
-        "legend_title": "How to read the picture",
-        "roles": "Nodes",
-        "input": "input (data)",
-        "parameter": "parameter (learned)",
-        "intermediate": "computed value",
-        "root": "the loss (start of the backward pass)",
-        "constant": "a number written in the expression",
-        "rows": "data: the value (forward pass); grad: d(loss)/d(node) (backward pass)",
-        "edge": "number on an edge: d(parent)/d(child), the local derivative",
-        "unknown": "? : not computed yet",
-        "step": "This step (same colours as the caption)",
-        "new": "value computed now",
-        "operand": "its operands",
-        "up": "upstream gradient d(loss)/d(node)",
-        "local": "local derivative d(node)/d(child)",
-        "result": "gradient received by a child",
-        "src": "where the upstream gradient came from",
-        "states": "Progress",
-        "pending": "grey: not reached yet",
-        "partial": "dashed: gradient partly accumulated (k of n contributions)",
-    },
-    "zh": {
-        "title": "microgrid: 反向传播, 一步一步",
-        "hint": "先正向传播, 再反向传播, 每次一个节点。按键: \u2190 \u2192 单步, Home/End, "
-        "空格播放, + \u2212 缩放, O 全图, F 跟随, L 图例; 拖动平移。",
-        "prev": "上一步",
-        "next": "下一步",
-        "play": "\u25b6 播放",
-        "pause": "\u275a\u275a 暂停",
-        "overview": "全图",
-        "follow": "跟随当前步",
-        "legend": "图例",
-        "legend_title": "如何读这张图",
-        "roles": "节点",
-        "input": "输入 (数据)",
-        "parameter": "参数 (可学习)",
-        "intermediate": "计算出的值",
-        "root": "损失 (反向传播的起点)",
-        "constant": "表达式中的常数",
-        "rows": "data: 数值 (正向传播); grad: d(损失)/d(节点) (反向传播)",
-        "edge": "边上的数: d(父)/d(子), 局部导数",
-        "unknown": "? : 尚未算出",
-        "step": "当前步 (颜色与说明文字一致)",
-        "new": "本步算出的值",
-        "operand": "它的操作数",
-        "up": "上游梯度 d(损失)/d(节点)",
-        "local": "局部导数 d(节点)/d(子节点)",
-        "result": "子节点收到的梯度",
-        "src": "上游梯度的来源",
-        "states": "进度",
-        "pending": "灰色: 尚未到达",
-        "partial": "虚线: 梯度只累加了一部分 (n 份中的 k 份)",
-    },
-}
 
 
 class Stepper:
@@ -126,10 +60,9 @@ class Stepper:
         cluster: bool = True,
         max_nodes: int = dot.DEFAULT_MAX_NODES,
     ) -> None:
-        if lang not in UI:
-            raise ValueError(f"lang must be one of {', '.join(UI)}, got {lang!r}")
+        ui = words(lang, "stepper")
         if title is None:
-            title = UI[lang]["title"]
+            title = ui["title"]
         if not isinstance(title, str):
             raise TypeError(f"title must be a str, got {type(title).__name__}: {title!r}")
         self.lang = lang
@@ -173,10 +106,10 @@ class Stepper:
             "unknown": "?".rjust(labels.NUMBER_WIDTH, "\u00a0"),
             "frames": frames,
             "words": {
-                "forward": WORDS[self.lang]["forward"],
-                "backward": WORDS[self.lang]["backward"],
-                "play": UI[self.lang]["play"],
-                "pause": UI[self.lang]["pause"],
+                "forward": words(self.lang, "frames")["forward"],
+                "backward": words(self.lang, "frames")["backward"],
+                "play": words(self.lang, "stepper")["play"],
+                "pause": words(self.lang, "stepper")["pause"],
             },
         }
 
@@ -186,15 +119,15 @@ class Stepper:
         data = json.dumps(self.payload(), ensure_ascii=False, separators=(",", ":"))
         data = data.replace("</", "<\\/")
         page = TEMPLATE.read_text(encoding="utf-8")
-        words = {"LANG": self.lang, "TITLE": html.escape(self.title)}
-        words.update(
+        fields = {"LANG": self.lang, "TITLE": html.escape(self.title)}
+        fields.update(
             {
                 key.upper(): html.escape(text)
-                for key, text in UI[self.lang].items()
+                for key, text in words(self.lang, "stepper").items()
                 if key != "title"
             }
         )
-        for key, value in words.items():
+        for key, value in fields.items():
             page = page.replace(f"__{key}__", value)
         # One pass each: the SVG and the data may contain anything, even "__FRAMES__".
         before, after = page.split("__SVG__")
