@@ -329,3 +329,19 @@ def test_a_collapsed_layer_names_its_outputs_by_neuron_and_counts_the_rest():
     assert "neuron0.out" in source and "neuron3.out" in source
     assert "neuron4.out" not in source  # only the first four are listed ...
     assert "+2 more outputs" in source  # ... and the rest are counted
+
+
+def test_collapse_accepts_the_scope_as_captions_name_it():
+    """Captions say layer0.neuron1.net (no outermost module); collapse="layer0" means mlp.layer0."""
+    model = microgrid.nn.MLP(2, [2, 1], seed=0)
+    out = model([Value(0.5), Value(-1.0)])
+    short = viz.draw(out, collapse="layer0").source
+    full = viz.draw(out, collapse="mlp.layer0").source
+    assert short == full
+    assert short != viz.draw(out).source
+
+
+@pytest.mark.parametrize("bad", [True, 3, None])
+def test_collapse_that_is_not_a_scope_path_is_refused_by_name(bad):
+    with pytest.raises(TypeError, match="collapse takes a scope path"):
+        viz.draw(Value(1.0) * 2, collapse=bad)

@@ -132,6 +132,11 @@ def _identity_set(values: Iterable[Value]) -> set[Value]:
 
 
 def _as_prefixes(collapse: str | Iterable[str]) -> list[str]:
+    if not isinstance(collapse, str | Iterable):
+        raise TypeError(
+            "collapse takes a scope path such as 'mlp.layer0' or a list of them, "
+            f"got {type(collapse).__name__}: {collapse!r}"
+        )
     items = [collapse] if isinstance(collapse, str) else list(collapse)
     prefixes = []
     for item in items:
@@ -175,6 +180,7 @@ def _collapse_groups(order: list[Value], prefixes: list[str]) -> dict[Value, str
     """Map each Value inside a collapsed scope to that scope (the outermost one that matches)."""
     if not prefixes:
         return {}
+    prefixes = _as_shown(prefixes, {v.scope for v in order if v.scope})
     by_length = sorted(set(prefixes), key=lambda p: (p.count("."), p))
     groups: dict[Value, str] = {}
     used = set()
@@ -199,6 +205,21 @@ def _collapse_groups(order: list[Value], prefixes: list[str]) -> dict[Value, str
         known = ", ".join(scopes[:12]) + (" ..." if len(scopes) > 12 else "") or "none"
         raise ValueError(f"collapse={unused[0]!r} matches no scope in this graph; scopes: {known}")
     return groups
+
+
+def _as_shown(prefixes: list[str], scopes: set[str]) -> list[str]:
+    """Accept a scope as captions name it, without the outermost module ('layer0' for
+    'mlp.layer0'), when it matches no full path and one outermost module holds it."""
+    out = []
+    for prefix in prefixes:
+        if not any(_in_scope(s, prefix) for s in scopes):
+            roots = {s.split(".", 1)[0] for s in scopes if "." in s}
+            hits = [f"{r}.{prefix}" for r in sorted(roots)]
+            hits = [h for h in hits if any(_in_scope(s, h) for s in scopes)]
+            if len(hits) == 1:
+                prefix = hits[0]
+        out.append(prefix)
+    return out
 
 
 def _too_large_message(order: list[Value], n: int, max_nodes: int) -> str:
