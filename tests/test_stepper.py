@@ -28,7 +28,7 @@ def picture(page: str) -> ET.Element:
     start = page.index('<svg id="picture"') if '<svg id="picture"' in page else None
     if start is None:
         start = page.rindex("<svg", 0, page.index('id="picture"'))
-    end = page.index('<svg id="minimap"')
+    end = page.index("</svg>", start) + len("</svg>")  # the picture holds no nested <svg>
     return ET.fromstring(page[start:end])
 
 
