@@ -21,8 +21,12 @@ engine's to rounding (tests check 1e-12).
 Parameters, constants and everything computed from them alone are *uniform* (one column,
 broadcast over the batch); their gradients are summed over the batch. Ops that branch on data
 (relu, max, abs) branch element-wise. A graph whose *structure* depends on the data (a Python
-``if`` on ``.data``, a constant computed from the data) cannot be replayed: pass more samples
-to ``compile`` and it traces each and refuses, naming the first node that differs.
+``if`` on ``.data``, a constant computed from the data) cannot be replayed: ``compile`` traces
+every sample it is given (or, given one, three perturbed copies of it) and refuses, naming the
+first node that differs.
+
+The layers' n-ary nodes replay too: a max-pool window or maxout unit (the first arg-max wins,
+per sample) and an average-pool window. Stochastic pooling's random pick is refused by name.
 
 The tape keeps the traced graph of the example (``tape.outputs``): draw it, ``explain`` it or
 step through it like any other graph.

@@ -8,6 +8,10 @@ maximum and minimum pass a NaN on, never hide it), so replaying a graph gives th
 engine's numbers. ``tests/test_tape_ops.py`` checks every kernel against the engine op on the same
 numbers, kinks included.
 
+The layers' n-ary nodes (``max_pool``, ``maxout``, ``avg_pool``: one node per window or unit,
+any number of operands) have kernels too (``LAYER_KERNELS``), with ``microgrid.pooling``'s
+rules: the first arg-max wins a tie, the first NaN wins over numbers.
+
 A kernel takes the operand arrays (and the op's parameter, the exponent of ``x ** p`` or the
 alpha of ``leaky_relu``/``elu``, else None) and returns ``(out, local_0, local_1, ...)``:
 the value and d(out)/d(operand) for each operand, as arrays that broadcast with ``out``.
