@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> dict:
     best = int(np.argmin(plain.val_loss))
     print(
         f"\nplain run: best validation MSE {plain.val_loss[best]:.4f} at epoch {best + 1}, "
-        f"{plain.val_loss[-1]:.4f} at the end (training MSE {plain.loss[-1]:.4f})"
+        f"{plain.val_loss[-1]:.4f} at the end (training MSE {runs['plain']['train']:.4f})"
     )
     early = runs["early stopping"]["history"]
     if early.stopped_early is not None:

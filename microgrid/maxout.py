@@ -17,9 +17,9 @@ grouped by output (z_{0,1..k}, then z_{1,1..k}, ...), and returns the ``nout`` m
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
+from microgrid._checks import positive_int
 from microgrid.engine import Value
 from microgrid.functional import Scalar, as_values
 from microgrid.pooling import first_argmax, routed
@@ -29,8 +29,7 @@ __all__ = ["maxout"]
 
 def maxout(z: Sequence[Scalar], pieces: int) -> list[Value]:
     """The maximum of each consecutive group of ``pieces`` values of ``z``."""
-    if isinstance(pieces, bool) or not isinstance(pieces, numbers.Integral) or pieces < 1:
-        raise ValueError(f"maxout: pieces must be an int >= 1, got {pieces!r}")
+    pieces = positive_int("maxout pieces", pieces)
     values = as_values(z, "maxout input")
     if len(values) % pieces:
         raise ValueError(

@@ -51,7 +51,7 @@ def test_an_output_path_under_a_file(tmp_path: Path, capsys) -> None:
     assert main(["render", *NEURON, "-o", str(blocker / "g.svg")]) == 2
     one_line_error(capsys, "is a file, not a directory")
     assert main(["walkthrough", "--out", str(blocker / "pictures")]) == 2
-    one_line_error(capsys, "does not exist")
+    one_line_error(capsys, "is a file, not a directory")
 
 
 SIZE_LIMITED = """

@@ -105,7 +105,11 @@ def number_cell(x: float | None, *, color: str, known: bool = True) -> str:
 
 def _row(name: str, cell: str, name_color: str) -> str:
     name_html = _font(name, color=name_color, size=style.SMALL_SIZE)
-    return f'<TR><TD ALIGN="LEFT">{name_html}</TD><TD ALIGN="RIGHT">{cell}</TD></TR>'
+    # the middle cell keeps the word off a number that fills its width ("grad  8.771e-03")
+    return (
+        f'<TR><TD ALIGN="LEFT">{name_html}</TD><TD WIDTH="5"></TD>'
+        f'<TD ALIGN="RIGHT">{cell}</TD></TR>'
+    )
 
 
 def value_label(
@@ -125,7 +129,7 @@ def value_label(
     rows = []
     if label:
         rows.append(
-            f'<TR><TD COLSPAN="2">{_font("<B>" + escape_text(label) + "</B>", color=text_color)}'
+            f'<TR><TD COLSPAN="3">{_font("<B>" + escape_text(label) + "</B>", color=text_color)}'
             "</TD></TR>"
         )
     data_color = style.DIM_TEXT if dim else style.DATA_TEXT
@@ -180,17 +184,17 @@ def collapsed_label(
     """
     head = f"<B>{escape_text(scope)}</B>"
     count = _font(f"{n_values} values collapsed", color=style.CLUSTER_TEXT, size=style.SMALL_SIZE)
-    rows = [f'<TR><TD COLSPAN="2">{head}</TD></TR>', f'<TR><TD COLSPAN="2">{count}</TD></TR>']
+    rows = [f'<TR><TD COLSPAN="3">{head}</TD></TR>', f'<TR><TD COLSPAN="3">{count}</TD></TR>']
     for label, data, grad in outputs[:MAX_COLLAPSED_OUTPUTS]:
         if label:
-            rows.append(f'<TR><TD COLSPAN="2">{escape_text(label)}</TD></TR>')
+            rows.append(f'<TR><TD COLSPAN="3">{escape_text(label)}</TD></TR>')
         rows.append(_row("data", number_cell(data, color=style.DATA_TEXT), style.TEXT))
         if grad is not None:
             rows.append(_row("grad", number_cell(grad, color=style.GRAD_TEXT), style.TEXT))
     hidden = len(outputs) - MAX_COLLAPSED_OUTPUTS
     if hidden > 0:
         more = _font(f"+{hidden} more outputs", color=style.CLUSTER_TEXT, size=style.SMALL_SIZE)
-        rows.append(f'<TR><TD COLSPAN="2">{more}</TD></TR>')
+        rows.append(f'<TR><TD COLSPAN="3">{more}</TD></TR>')
     return html(
         '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
         + "".join(rows)

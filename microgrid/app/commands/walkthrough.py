@@ -119,8 +119,12 @@ def _check(args: argparse.Namespace) -> str | None:
         try:
             if out.exists() and not out.is_dir():
                 return f"--out {args.out!r} is a file; give a directory (it is created if missing)"
-            if not out.exists() and not out.parent.resolve().is_dir():
-                return f"--out {args.out!r}: the directory {str(out.parent)!r} does not exist"
+            if not out.exists():
+                parent = out.parent
+                if parent.exists() and not parent.is_dir():
+                    return f"--out {args.out!r}: {str(parent)!r} is a file, not a directory"
+                if not parent.resolve().is_dir():
+                    return f"--out {args.out!r}: the directory {str(parent)!r} does not exist"
         except OSError as exc:  # a name too long for the system, a loop of links, ...
             return f"--out {args.out!r}: {exc.strerror or exc}"
     return None

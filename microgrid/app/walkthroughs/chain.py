@@ -35,7 +35,8 @@ CASES = {"vanishing": SMALL, "exploding": LARGE}
 
 TEXT = {
     "en": {
-        "title": "Vanishing and exploding gradients along a chain of sigmoid neurons (seed 004 Q3)",
+        "title": "Vanishing and exploding gradients along a chain of sigmoid neurons "
+        "(seed 004 Q3, eq. 8 and 9)",
         "setup": "four neurons in a row, input a0 = {a0:g}, target y = {y:g}:",
         "bound": "σ'(z) = σ(z) (1 - σ(z)) ≤ 1/4, the largest at z = 0",
         "vanishing": "1. Ordinary weights: the gradient vanishes",
@@ -50,7 +51,7 @@ TEXT = {
         "paths": "explain(L, b1): one path, the product above",
     },
     "zh": {
-        "title": "一串 sigmoid 神经元上的梯度消失与梯度爆炸 (种子笔记 004, Q3)",
+        "title": "一串 sigmoid 神经元上的梯度消失与梯度爆炸 (种子笔记 004, Q3, 式 8 和 9)",
         "setup": "四个神经元串成一条链, 输入 a0 = {a0:g}, 目标值 y = {y:g}:",
         "bound": "σ'(z) = σ(z) (1 - σ(z)) ≤ 1/4, 在 z = 0 处最大",
         "vanishing": "1. 普通的权重: 梯度消失",
