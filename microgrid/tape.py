@@ -21,8 +21,12 @@ engine's to rounding (tests check 1e-12).
 Parameters, constants and everything computed from them alone are *uniform* (one column,
 broadcast over the batch); their gradients are summed over the batch. Ops that branch on data
 (relu, max, abs) branch element-wise. A graph whose *structure* depends on the data (a Python
-``if`` on ``.data``, a constant computed from the data) cannot be replayed: pass more samples
-to ``compile`` and it traces each and refuses, naming the first node that differs.
+``if`` on ``.data``, a constant computed from the data) cannot be replayed: ``compile`` traces
+every sample it is given (or, given one, three perturbed copies of it) and refuses, naming the
+first node that differs.
+
+The layers' n-ary nodes replay too: a max-pool window or maxout unit (the first arg-max wins,
+per sample) and an average-pool window. Stochastic pooling's random pick is refused by name.
 
 The tape keeps the traced graph of the example (``tape.outputs``): draw it, ``explain`` it or
 step through it like any other graph.
@@ -37,7 +41,7 @@ import numpy as np
 
 from microgrid import _grad_mode
 from microgrid.engine import Value
-from microgrid.tape_ops import KERNELS, PARAMETRISED, DomainError
+from microgrid.tape_ops import KERNELS, PARAMETRISED, REFUSED, DomainError
 from microgrid.tape_steps import Elementwise, Linear, Rows, Step, Sum, U, V
 
 __all__ = ["Tape", "compile", "compile_model"]
@@ -145,8 +149,24 @@ def _describe(node: Value) -> str:
     return f"{name!r}" + (f" in scope {node.scope!r}" if node.scope else "")
 
 
-def _check_same_structure(first: _Trace, other: _Trace, k: int) -> None:
+def _perturbed(example: tuple) -> list[tuple[str, tuple]]:
+    """Deterministic variations of one example for the data-dependence check: negated, and two
+    seeded noisy copies (one scaled by 3), each argument keeping its shape."""
+    rng = np.random.default_rng(0)
+    made: list[tuple[str, tuple]] = [("negated", tuple(-np.asarray(a, float) for a in example))]
+    for name, scale in (("with seeded noise", 1.0), ("scaled by 3 with seeded noise", 3.0)):
+        args = []
+        for a in example:
+            x = np.asarray(a, dtype=np.float64)
+            args.append(scale * x + rng.standard_normal(x.shape) * (1.0 + np.abs(x)))
+        made.append((name, tuple(args)))
+    return [(name, tuple(x.tolist() for x in args)) for name, args in made]
+
+
+def _check_same_structure(first: _Trace, other: _Trace, k: int | str) -> None:
+    """Refuse when ``other`` (example k, or a named perturbed copy of example 0) differs."""
     a, b = first.signature, other.signature
+    which = f"example {k}" if isinstance(k, int) else f"a copy of example 0 {k}"
     for i, (x, y) in enumerate(zip(a, b)):
         if x != y:
             where = "the outputs"
@@ -164,13 +184,13 @@ def _check_same_structure(first: _Trace, other: _Trace, k: int) -> None:
                     "use the loss 'softmax_cross_entropy', which fit computes per sample)"
                 )
             raise ValueError(
-                f"the graph depends on the data: traced on example 0 and example {k}, "
+                f"the graph depends on the data: traced on example 0 and {which}, "
                 f"{where} differs ({x[:2]} vs {y[:2]}). A tape replays one graph for every "
                 f"sample: {hint}"
             )
     if len(a) != len(b):
         raise ValueError(
-            f"the graph depends on the data: example 0 builds {len(a) - 1} nodes, example {k} "
+            f"the graph depends on the data: example 0 builds {len(a) - 1} nodes, {which} "
             f"builds {len(b) - 1}. A tape replays one graph for every sample"
         )
 
@@ -219,6 +239,11 @@ class Tape:
                 batch[i] = True
             elif not leaf[i]:
                 name, _ = _op_key(node)
+                if name in REFUSED:
+                    raise ValueError(
+                        f"the tape cannot replay op {name!r} (node #{i}, {_describe(node)}): "
+                        f"{REFUSED[name]}"
+                    )
                 if name not in KERNELS:
                     raise ValueError(
                         f"the tape has no kernel for op {name!r} (node #{i}, {_describe(node)}); "
@@ -527,7 +552,7 @@ def compile_model(model: Any, X: np.ndarray, checks: int = 4) -> Tape:
     return compile(lambda x: model(x), model.parameters(), *examples)
 
 
-def compile(  # noqa: A001 - microgrid.compile, as torch.compile
+def compile(
     fn: Callable[..., Any],
     params: Sequence[Value],
     example: tuple,
@@ -544,6 +569,12 @@ def compile(  # noqa: A001 - microgrid.compile, as torch.compile
         example: one sample, one entry per argument of ``fn``: ``([0.5, -1.0], 1.0)``.
         more_examples: further samples; ``fn`` is traced on each and the tape is refused if any
             builds a different graph (the graph would depend on the data).
+
+    Without ``more_examples``, ``fn`` is also traced on three deterministic copies of
+    ``example`` (negated; plus seeded noise; scaled by 3 plus seeded noise), and the tape is
+    refused if any builds a different graph, so a Python ``if x.data > 0`` is caught with one
+    example too. A copy on which ``fn`` raises (``log`` of a negated input, say) is skipped.
+    This is a check, not a proof: give examples that reach every branch to be sure.
     """
     params = list(params)
     for k, p in enumerate(params):
@@ -563,4 +594,11 @@ def compile(  # noqa: A001 - microgrid.compile, as torch.compile
         traces.append(_Trace(fn, ex, params))
         if k:
             _check_same_structure(traces[0], traces[k], k)
+    if not more_examples:
+        for name, ex in _perturbed(example):
+            try:
+                trace = _Trace(fn, ex, params)
+            except Exception:  # noqa: BLE001 - any failure: fn is undefined there
+                continue
+            _check_same_structure(traces[0], trace, name)
     return Tape(fn, params, traces)

@@ -8,6 +8,10 @@ maximum and minimum pass a NaN on, never hide it), so replaying a graph gives th
 engine's numbers. ``tests/test_tape_ops.py`` checks every kernel against the engine op on the same
 numbers, kinks included.
 
+The layers' n-ary nodes (``max_pool``, ``maxout``, ``avg_pool``: one node per window or unit,
+any number of operands) have kernels too (``LAYER_KERNELS``), with ``microgrid.pooling``'s
+rules: the first arg-max wins a tie, the first NaN wins over numbers.
+
 A kernel takes the operand arrays (and the op's parameter, the exponent of ``x ** p`` or the
 alpha of ``leaky_relu``/``elu``, else None) and returns ``(out, local_0, local_1, ...)``:
 the value and d(out)/d(operand) for each operand, as arrays that broadcast with ``out``.
@@ -189,6 +193,52 @@ def minimum(a: Array, b: Array, _: object = None) -> tuple:
     return _pick(a, b, a <= b)
 
 
+def _window(args: tuple) -> Array:
+    """The operands of n-ary window nodes stacked along a new first axis: (k, nodes, batch)."""
+    return np.stack(np.broadcast_arrays(*args))
+
+
+def routed_max(*args: Array) -> tuple:
+    """max_pool / maxout: the largest operand, the first on a tie; a NaN operand wins (the first
+    NaN), so it is passed on, as ``microgrid.pooling.first_argmax`` does. The winner gets local
+    derivative 1, the others 0."""
+    *operands, _param = args
+    stack = _window(tuple(operands))
+    nan = np.isnan(stack)
+    pick = np.where(nan.any(axis=0), np.argmax(nan, axis=0), np.argmax(stack, axis=0))
+    out = np.take_along_axis(stack, pick[None], axis=0)[0]
+    return (out, *((pick == i).astype(np.float64) for i in range(len(operands))))
+
+
+def mean_window(*args: Array) -> tuple:
+    """avg_pool: (a_0 + a_1 + ... + a_k-1) / k, summed left to right as the engine's ``sum``;
+    each operand gets local derivative 1/k."""
+    *operands, _param = args
+    total: Array | float = 0.0
+    for a in operands:
+        total = total + a
+    k = len(operands)
+    return (np.asarray(total) / k, *([1.0 / k] * k))
+
+
+#: The n-ary layer ops (one node per window or unit, any number of operands), by op name.
+LAYER_KERNELS: dict[str, Kernel] = {
+    "max_pool": routed_max,
+    "maxout": routed_max,
+    "avg_pool": mean_window,
+}
+
+#: Layer ops the tape cannot replay, with the reason (their local derivatives are drawn at
+#: random or depend on the data in a way the graph's structure does not record).
+REFUSED = {
+    "stochastic_pool": (
+        "stochastic_pool2d in training mode draws one position per window at random on each "
+        "call (and a window of zeros or NaN routes to one position in either mode), which a "
+        "tape replaying one graph cannot reproduce: compile with training=False and windows "
+        "that are not all zero, or train this model with the scalar engine"
+    ),
+}
+
 #: Every computed op of the engine, by its table name, with its array kernel.
 KERNELS: dict[str, Kernel] = {
     "+": add,
@@ -212,6 +262,7 @@ KERNELS: dict[str, Kernel] = {
     "cos": cos,
     "max": maximum,
     "min": minimum,
+    **LAYER_KERNELS,
 }
 
 #: Ops whose kernel takes the op's parameter (and needs it: there is no default).

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 import microgrid
 from microgrid import Value, tape_ops
+from microgrid.maxout import maxout
+from microgrid.pooling import avg_pool2d, max_pool2d
 
 POINTS = [-3.0, -1.0, -0.5, -1e-9, 0.0, 1e-9, 0.25, 0.5, 1.0, 2.0, 3.5, math.nan]
 POSITIVE = [1e-6, 0.1, 0.5, 1.0, 2.0, 7.5]
@@ -65,7 +67,7 @@ def _close(got: np.ndarray, want: list[float], rtol: float = 1e-14, atol: float 
 
 
 def test_every_engine_op_has_a_kernel() -> None:
-    assert set(UNARY) | set(BINARY) | {"**"} == set(tape_ops.KERNELS)
+    assert set(UNARY) | set(BINARY) | {"**"} | set(tape_ops.LAYER_KERNELS) == set(tape_ops.KERNELS)
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -159,3 +161,42 @@ def test_kernels_match_the_engine_on_random_numbers(x: float, y: float, name: st
     assert _close(got[0], [out.data], rtol=1e-12, atol=1e-15)
     for local, want in zip(got[1:], out.local_grads):
         assert _close(local, [want], rtol=1e-12, atol=1e-15)
+
+
+# the layer ops: one n-ary node per window (pooling) or unit (maxout), built by these functions
+LAYER_ENGINE = {
+    "max_pool": lambda vs: max_pool2d([[vs]], (1, len(vs)))[0][0][0],
+    "avg_pool": lambda vs: avg_pool2d([[vs]], (1, len(vs)))[0][0][0],
+    "maxout": lambda vs: maxout(vs, len(vs))[0],
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    window=st.lists(
+        st.sampled_from([-1.0, 0.0, 0.5, 2.0, math.nan, -math.inf]) | st.floats(-5, 5),
+        min_size=1,
+        max_size=6,
+    ),
+    name=st.sampled_from(sorted(LAYER_ENGINE)),
+)
+def test_layer_kernels_match_the_engine(window: list[float], name: str) -> None:
+    """Ties (repeated values), NaN and -inf included: the same winner, the same local grads."""
+    node = LAYER_ENGINE[name]([Value(v) for v in window])
+    assert node.op == name
+    with np.errstate(invalid="ignore"):
+        got = tape_ops.KERNELS[name](*(np.asarray([[v]]) for v in window), None)
+    assert len(got) == 1 + len(window)
+    assert _close(np.ravel(got[0]), [node.data], rtol=0.0, atol=0.0)
+    for local, want in zip(got[1:], node.local_grads):
+        assert _close(np.ravel(np.broadcast_to(local, (1, 1))), [want], rtol=0.0, atol=0.0)
+
+
+def test_layer_kernels_work_column_by_column_with_broadcast_operands() -> None:
+    """Two nodes x three samples, one operand uniform (one column): each column on its own."""
+    a = np.array([[1.0, 5.0, 2.0], [0.0, 0.0, math.nan]])
+    b = np.array([[3.0], [0.0]])
+    out, la, lb = tape_ops.KERNELS["max_pool"](a, b, None)
+    np.testing.assert_array_equal(out, [[3.0, 5.0, 3.0], [0.0, 0.0, math.nan]])
+    np.testing.assert_array_equal(la, [[0.0, 1.0, 0.0], [1.0, 1.0, 1.0]])  # tie: the first
+    np.testing.assert_array_equal(lb, 1.0 - la)
