@@ -217,13 +217,9 @@ def binary_cross_entropy_with_logits(
 
 
 def _softplus(z: Value) -> Value:
-    """log(1 + e^z) in the form that cannot overflow: z + log(1 + e^-z) when z > 0.
-
-    Both forms are smooth with derivative sigmoid(z), and each is drawn as its own exp and log.
-    """
-    if z.data > 0.0:
-        return z + ((-z).exp() + 1.0).log()
-    return (z.exp() + 1.0).log()
+    """log(1 + e^z) as the engine's one ``softplus`` node (derivative sigmoid(z)): it cannot
+    overflow, and its graph has the same shape for every z, so the tape can replay it."""
+    return z.softplus()
 
 
 def hinge(predictions: Any, targets: Any, margin: float = 1.0, reduction: str = "mean") -> Value:
