@@ -23,7 +23,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 matplotlib.use("Agg")  # no windows: every picture goes to a file
 
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import matplotlib.pyplot as plt
 
 __all__ = ["CLASS_COLORS", "decision_boundary", "out_dir", "plt", "save", "scatter_classes"]
 
