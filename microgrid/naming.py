@@ -70,6 +70,13 @@ def scoped_label(v: Value) -> str:
     return f"{below_root}.{label}" if dot and below_root else label
 
 
+def _shown_scope(scope: str) -> str:
+    """A module scope as names show it, minus the root module: ``layer0.neuron1``; "" for the
+    root module itself and outside any module."""
+    _, dot, below_root = scope.partition(".")
+    return below_root if dot else ""
+
+
 def hand_order(order: list[Value]) -> list[Value]:
     """The computed nodes of ``order`` as a learner works by hand: layer by layer, neuron by neuron.
 
@@ -90,13 +97,14 @@ def node_names(order: list[Value]) -> dict[Value, str]:
 
     A labelled node is named by ``scoped_label``; an unlabelled root (the last node, usually
     a loss) is ``L``; any other unlabelled node is ``t1``, ``t2``, ... (leaves first, then
-    computed nodes in ``hand_order``); a constant is its value. Names that would repeat get
-    ``#2``, ``#3``. Drawings, captions and ``explain`` all use these, so
-    they agree on every node.
+    computed nodes in ``hand_order``), counted per module scope and prefixed with it inside one
+    (``layer0.neuron1.t2``: the second inside that neuron); a constant is its value. Names that
+    would repeat get ``#2``, ``#3``. Drawings, captions and ``explain`` all use these, so they
+    agree on every node.
     """
     names: dict[Value, str] = {}
     taken: dict[str, int] = {}
-    temps = 0
+    temps: dict[str, int] = {}  # per scope: layer0.neuron1.t1 is the first inside that neuron
     for v in [u for u in order if not u.children] + hand_order(order):
         if v.label:
             name = scoped_label(v)
@@ -106,8 +114,9 @@ def node_names(order: list[Value]) -> dict[Value, str]:
             names[v] = f"{v.data:g}"  # constants may repeat: the same number is the same name
             continue
         else:
-            temps += 1
-            name = f"t{temps}"
+            where = _shown_scope(v.scope)
+            temps[where] = temps.get(where, 0) + 1
+            name = f"{where}.t{temps[where]}" if where else f"t{temps[where]}"
         seen = taken.get(name, 0) + 1
         taken[name] = seen
         names[v] = name if seen == 1 else f"{name}#{seen}"
