@@ -256,3 +256,30 @@ def test_exported_frames_light_only_the_steps_own_op_marker():
     marker = {ln.split("[")[0].strip(): ln for ln in lines if re.match(r"\s*o\d+ \[", ln)}
     assert f'color="{COLOURS["up"]}"' in marker["o3"]  # tanh: the node being processed
     assert COLOURS["result"] not in marker["o2"]  # x * w receives: its box, not its marker
+
+
+def test_exported_frames_draw_a_partly_accumulated_gradient_dashed_as_the_page_does():
+    """x feeds a product and a longer branch: between the two, its gradient is 1 of 2."""
+    from viz.frames import states
+    from viz.stepper_export import PARTIAL, frame_drawing
+
+    x = Value(3.0, label="x")
+    y = x * 5.0 + (x * 2.0).tanh().exp()
+    st = Stepper(y)
+    seen_partial = seen_final = False
+    for frame, state in states(st.plan):
+        if frame.phase != "backward" or x not in state.status:
+            continue
+        line = next(
+            ln
+            for ln in frame_drawing(st, frame, state).source.splitlines()
+            if ln.strip().startswith(f"v{st.plan.order.index(x)} [")
+        )
+        dashed = "dashed" in line and f'color="{PARTIAL}"' in line
+        if state.status[x] == "partial" and st.plan.order.index(x) not in frame.roles:
+            assert dashed, line
+            seen_partial = True
+        elif state.status[x] == "final":
+            assert not dashed, line
+            seen_final = True
+    assert seen_partial and seen_final

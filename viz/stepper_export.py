@@ -79,7 +79,30 @@ def frame_drawing(s: Stepper, frame: Frame, state: State):
     # As on the page, an op marker is lit only for the step's own node (computed or processed).
     others = [t for t, role in frame.roles.items() if isinstance(t, int) and role not in MINE]
     drawing.source = _plain_op_markers(drawing.source, others)
+    # As on the page, a gradient still filling up (k of n contributions) is dashed, in amber.
+    partial = [
+        i
+        for i, v in enumerate(p.order)
+        if state.status.get(v) == "partial" and i not in frame.roles
+    ]
+    drawing.source = _dashed(drawing.source, partial)
     return drawing
+
+
+PARTIAL = "#a8730a"  # the page's --partial colour
+
+
+def _dashed(source: str, indices: list[int]) -> str:
+    """DOT ``source`` with the value nodes ``v<i>`` of ``indices`` outlined dashed, in amber."""
+    for i in indices:
+        source = re.sub(
+            rf'^(\s*v{i} \[.*>>.*?) color="[^"]*"(.*?) style="?([a-z,]+)"?\]$',
+            rf'\1 color="{PARTIAL}"\2 style="\3,dashed"]',
+            source,
+            count=1,
+            flags=re.M,
+        )
+    return source
 
 
 MINE = ("new", "up")
