@@ -283,3 +283,23 @@ def test_exported_frames_draw_a_partly_accumulated_gradient_dashed_as_the_page_d
             assert not dashed, line
             seen_final = True
     assert seen_partial and seen_final
+
+
+def test_exported_forward_frames_show_a_local_derivative_once_its_node_is_computed():
+    from viz.frames import states
+    from viz.stepper_export import frame_drawing
+
+    ex = WorkedExample()
+    st = Stepper(ex.E_total, params=ex.parameters(biases=True))
+    counts = []
+    for frame, state in states(st.plan):
+        if frame.phase != "forward":
+            continue
+        source = frame_drawing(st, frame, state).source
+        labelled = {
+            tuple(int(k) for k in m.groups())
+            for m in re.finditer(r"^\s*\S+ -> \S+ \[label=<.*?\bid=e(\d+)_(\d+)\b", source, re.M)
+        }
+        assert labelled == state.locals_known
+        counts.append(len(labelled))
+    assert counts[0] == 0 and counts[-1] > 0 and counts == sorted(counts)

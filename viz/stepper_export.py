@@ -4,8 +4,8 @@ Every picture is drawn at the positions of the page's one picture (its layout is
 ``viz.render.layout``, and every frame is drawn pinned to it), with the caption above in the
 page's colours. What a frame shows comes from ``viz.frames.states``: values computed so far,
 gradients received so far (greyed where none arrived yet), the step's nodes and edges
-highlighted. Forward frames leave the edges' local derivatives out (they are not computed yet
-while values are still ``?``); backward frames show them all.
+highlighted. Forward frames show an edge's local derivative once its node is computed, as the
+page does; backward frames show them all.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def frame_drawing(s: Stepper, frame: Frame, state: State):
     dim = {v for v in p.order if v not in state.data_known or (backward and v not in reached)}
     dim -= {v for v in p.order if v.op == "const"}
     options = dict(s.picture.options)
-    options["local_grads"] = backward
+    options["local_grads"] = True  # drawn once known: forward frames hide the rest below
     saved = [v.grad for v in p.order]
     try:
         for v in p.order:
@@ -86,7 +86,25 @@ def frame_drawing(s: Stepper, frame: Frame, state: State):
         if state.status.get(v) == "partial" and i not in frame.roles
     ]
     drawing.source = _dashed(drawing.source, partial)
+    if not backward:  # as on the page, a local derivative appears once its node is computed
+        drawing.source = _unlabelled_edges(drawing.source, state.locals_known)
     return drawing
+
+
+def _unlabelled_edges(source: str, known: set[tuple[int, int]]) -> str:
+    """DOT ``source`` with the local-derivative labels of operand edges ``e<i>_<j>`` not in
+    ``known`` emptied (the layout is pinned, so nothing moves)."""
+
+    def blank(m: re.Match[str]) -> str:
+        i, j = int(m.group(3)), int(m.group(4))
+        return m.group(0) if (i, j) in known else f'{m.group(1)}label=""{m.group(2)}'
+
+    return re.sub(
+        r"^(\s*\S+ -> \S+ \[.*?)label=<<FONT[^>]*>[^<]*</FONT>>(.*?\bid=e(\d+)_(\d+)\b.*)$",
+        blank,
+        source,
+        flags=re.M,
+    )
 
 
 PARTIAL = "#a8730a"  # the page's --partial colour
