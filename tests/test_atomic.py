@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import errno
-import os
 from pathlib import Path
 
 import pytest
 
 from microgrid import Value, atomic
 from microgrid.atomic import WriteError, write_atomic
-
-
-def _disk_full_after(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_write = os.write
-    written = [0]
-
-    def write(fd: int, data: bytes | memoryview) -> int:
-        room = limit - written[0]
-        if room <= 0:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        n = real_write(fd, bytes(data[:room]))
-        written[0] += n
-        return n
-
-    monkeypatch.setattr(atomic.os, "write", write)
 
 
 def _only(folder: Path) -> list[str]:
@@ -48,11 +32,11 @@ def test_write_atomic_refuses_what_is_not_text_or_bytes(tmp_path: Path) -> None:
 
 
 def test_write_atomic_failure_keeps_the_old_file_and_removes_the_temporary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, disk_full
 ) -> None:
     path = tmp_path / "a.bin"
     path.write_bytes(b"good")
-    _disk_full_after(3, monkeypatch)
+    disk_full(3)
     with pytest.raises(WriteError) as info:
         write_atomic(path, b"x" * 10_000)
     assert str(info.value) == f"cannot write {str(path)!r}: No space left on device"
@@ -101,9 +85,7 @@ def test_write_atomic_under_a_file_is_refused(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------ the writers
 
 
-def test_drawing_render_keeps_the_old_picture_when_writing_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_drawing_render_keeps_the_old_picture_when_writing_fails(tmp_path: Path, disk_full) -> None:
     viz = pytest.importorskip("viz")
     x = Value(0.5, label="x")
     drawing = viz.draw((x * x).tanh())
@@ -111,15 +93,13 @@ def test_drawing_render_keeps_the_old_picture_when_writing_fails(
     drawing.render(path)
     good = path.read_bytes()
     assert good.startswith(b"\x89PNG")
-    _disk_full_after(8192, monkeypatch)
+    disk_full(8192)
     with pytest.raises(viz.OutputPathError, match="No space left"):
         viz.draw((x + 1).exp()).render(path)
     assert path.read_bytes() == good and _only(tmp_path) == ["g.png"]
 
 
-def test_stepper_keeps_the_old_page_when_writing_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_stepper_keeps_the_old_page_when_writing_fails(tmp_path: Path, disk_full) -> None:
     pytest.importorskip("viz")
     from viz.stepper import stepper_for
 
@@ -127,19 +107,17 @@ def test_stepper_keeps_the_old_page_when_writing_fails(
     path = tmp_path / "s.html"
     stepper_for(x * 2.0, path)
     good = path.read_bytes()
-    _disk_full_after(1000, monkeypatch)
+    disk_full(1000)
     with pytest.raises(OSError, match="No space left"):
         stepper_for((x * 3.0).tanh(), path)
     assert path.read_bytes() == good and _only(tmp_path) == ["s.html"]
 
 
-def test_walkthrough_pictures_never_leave_a_cut_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_walkthrough_pictures_never_leave_a_cut_file(tmp_path: Path, disk_full) -> None:
     pytest.importorskip("viz")
     from microgrid.app.pictures import write_walkthrough_pictures
 
-    _disk_full_after(400_000, monkeypatch)  # room for the first two pictures
+    disk_full(400_000)  # room for the first two pictures
     with pytest.raises(OSError, match="No space left"):
         write_walkthrough_pictures(tmp_path)
     files = [p for p in tmp_path.rglob("*") if p.is_file()]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from microgrid import atomic, nn
+from microgrid import nn
 
 
 def weights(model: nn.Module) -> list[float]:
@@ -47,29 +47,11 @@ def test_save_refuses_non_finite_weights_by_name_and_writes_nothing(tmp_path: Pa
     assert not (tmp_path / "new.json").exists()
 
 
-def _fail_after(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the atomic writer's os.write accept ``limit`` bytes, then fail like a full disk."""
-    real_write = os.write
-    written = [0]
-
-    def write(fd: int, data: bytes | memoryview) -> int:
-        room = limit - written[0]
-        if room <= 0:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        n = real_write(fd, bytes(data[:room]))
-        written[0] += n
-        return n
-
-    monkeypatch.setattr(atomic.os, "write", write)
-
-
-def test_a_full_disk_during_save_leaves_the_old_file_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_full_disk_during_save_leaves_the_old_file_whole(tmp_path: Path, disk_full) -> None:
     path = tmp_path / "model.json"
     saved_mlp(path, seed=0)
     before = path.read_bytes()
-    _fail_after(100, monkeypatch)
+    disk_full(100)
     with pytest.raises(OSError, match="No space left") as info:
         nn.MLP(2, [3, 1], seed=1).save(path)
     assert "\n" not in str(info.value) and "model.json" in str(info.value)
