@@ -397,34 +397,34 @@ class BatchNorm(_Norm):
         return out
 
 
-class LayerNorm(_Norm):
+class _SampleNorm(_Norm):
+    """A norm whose statistics come from each sample alone: the same in training and evaluation,
+    so one sample at a time (as ``fit`` passes them) works. ``norm`` is the functional form."""
+
+    norm = staticmethod(layer_norm)
+
+    def __init__(
+        self, num_channels: int, eps: float = EPS, affine: bool = True, *, name: str | None = None
+    ) -> None:
+        super().__init__(num_channels, eps, affine, name, "num_channels")
+
+    def forward(self, x: Any) -> Grid:
+        batch, batched, _ = self._as_batch(x)
+        return unbatch(self.norm(batch, self.gamma, self.beta, self.eps), batched)
+
+
+class LayerNorm(_SampleNorm):
     """Layer normalization: each sample over all its C x H x W values (F for ``[N][F]``)."""
 
     default_name = "layernorm"
-
-    def __init__(
-        self, num_channels: int, eps: float = EPS, affine: bool = True, *, name: str | None = None
-    ) -> None:
-        super().__init__(num_channels, eps, affine, name, "num_channels")
-
-    def forward(self, x: Any) -> Grid:
-        batch, batched, _ = self._as_batch(x)
-        return unbatch(layer_norm(batch, self.gamma, self.beta, self.eps), batched)
+    norm = staticmethod(layer_norm)
 
 
-class InstanceNorm(_Norm):
+class InstanceNorm(_SampleNorm):
     """Instance normalization: each sample's channel over its H x W plane."""
 
     default_name = "instancenorm"
-
-    def __init__(
-        self, num_channels: int, eps: float = EPS, affine: bool = True, *, name: str | None = None
-    ) -> None:
-        super().__init__(num_channels, eps, affine, name, "num_channels")
-
-    def forward(self, x: Any) -> Grid:
-        batch, batched, _ = self._as_batch(x)
-        return unbatch(instance_norm(batch, self.gamma, self.beta, self.eps), batched)
+    norm = staticmethod(instance_norm)
 
 
 class GroupNorm(_Norm):
